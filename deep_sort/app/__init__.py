@@ -1,0 +1,1 @@
+"""Application layer: per-sequence pipeline, command-line entry points, rendering."""

@@ -1,0 +1,48 @@
+"""Shared plumbing for the command-line entry points."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from ..io.errors import InputError
+
+#: Exit code for bad input (files, arguments), as argparse uses for usage errors.
+EXIT_BAD_INPUT = 2
+
+
+def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Call ``main(argv)``; turn bad input into a one-line error and exit code 2.
+
+    :class:`~deep_sort.io.errors.InputError` (and so ``MOTFormatError``) is
+    printed as ``error: <message>`` on stderr, without a traceback. Ctrl-C
+    exits with 130. Anything else is a bug and keeps its traceback.
+    """
+    try:
+        return main(argv)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def parse_bool(text: str) -> bool:
+    """Parse the published tools' boolean option values (``--display True``).
+
+    Accepts true/false, yes/no, 1/0, on/off in any case.
+    """
+    value = text.strip().lower()
+    if value in {"true", "yes", "1", "on"}:
+        return True
+    if value in {"false", "no", "0", "off"}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected True or False, got {text!r}")
+
+
+def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
+    """Log warnings (or info with ``verbose``; errors only with ``quiet``) to stderr."""
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)

@@ -1,0 +1,254 @@
+"""Track one MOT sequence: the published app's per-frame loop (SPEC.md section 2)."""
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ..detection import Detection
+from ..io.errors import InputError
+from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
+from ..nms import non_max_suppression
+from ..nn_matching import NearestNeighborDistanceMetric
+from ..track import Track
+from ..tracker import Tracker
+
+logger = logging.getLogger(__name__)
+
+#: Callback called after every frame: (frame_idx, detections after NMS, tracker).
+FrameCallback = Callable[[int, list[Detection], Tracker], None]
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """Parameters of the tracking app (defaults: the published deep_sort_app.py).
+
+    Attributes
+    ----------
+    min_confidence : float
+        Detections with a lower confidence are dropped.
+    min_detection_height : float
+        Detections with a smaller height (pixels) are dropped.
+    nms_max_overlap : float
+        Non-maximum suppression overlap threshold; 1.0 keeps all but exact containment.
+    max_cosine_distance : float
+        Gating threshold of the appearance (cosine) distance.
+    nn_budget : int or None
+        Gallery size per track; None keeps every descriptor.
+    max_iou_distance : float
+        Largest ``1 - IoU`` of an association in the IoU stage.
+    max_age : int
+        Frames a confirmed track survives without association.
+    n_init : int
+        Consecutive hits that confirm a track.
+    """
+
+    min_confidence: float = 0.8
+    min_detection_height: float = 0
+    nms_max_overlap: float = 1.0
+    max_cosine_distance: float = 0.2
+    nn_budget: int | None = None
+    max_iou_distance: float = 0.7
+    max_age: int = 30
+    n_init: int = 3
+
+    def __post_init__(self) -> None:
+        def check(name: str, ok: bool, allowed: str) -> None:
+            if not ok:
+                raise InputError(f"{name} must be {allowed}, got {getattr(self, name)!r}")
+
+        def finite(value: float) -> bool:
+            return isinstance(value, (int, float)) and math.isfinite(value)
+
+        check("min_confidence", finite(self.min_confidence), "a finite number")
+        check("min_detection_height", finite(self.min_detection_height) and self.min_detection_height >= 0, ">= 0")
+        check("nms_max_overlap", finite(self.nms_max_overlap) and 0 <= self.nms_max_overlap <= 1, "in [0, 1]")
+        check("max_cosine_distance", finite(self.max_cosine_distance) and 0 <= self.max_cosine_distance <= 2,
+              "in [0, 2]")
+        check("nn_budget", self.nn_budget is None or (isinstance(self.nn_budget, int) and self.nn_budget >= 1),
+              "a positive integer or None")
+        check("max_iou_distance", finite(self.max_iou_distance) and 0 <= self.max_iou_distance <= 1, "in [0, 1]")
+        check("max_age", isinstance(self.max_age, int) and self.max_age >= 1, "a positive integer")
+        check("n_init", isinstance(self.n_init, int) and self.n_init >= 1, "a positive integer")
+
+    @classmethod
+    def paper(cls, **overrides) -> "TrackingConfig":
+        """The settings of the paper's MOT16 results (evaluate_motchallenge.py defaults)."""
+        return cls(**{"min_confidence": 0.3, "nn_budget": 100, **overrides})
+
+    def as_dict(self) -> dict:
+        """Return the parameters as a plain dict."""
+        return asdict(self)
+
+
+def create_tracker(config: TrackingConfig, with_appearance: bool = True) -> Tracker:
+    """Build a tracker with the cosine appearance metric (or motion-only)."""
+    metric = (
+        NearestNeighborDistanceMetric("cosine", config.max_cosine_distance, config.nn_budget)
+        if with_appearance
+        else None
+    )
+    return Tracker(metric, max_iou_distance=config.max_iou_distance, max_age=config.max_age, n_init=config.n_init)
+
+
+def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
+    """Turn one frame's detection rows into the tracker's input (steps 1-2 of SPEC section 2).
+
+    Parameters
+    ----------
+    rows : ndarray of shape (K, 10 + D), float32 or float64
+        The frame's rows in file order.
+    config : TrackingConfig
+
+    Returns
+    -------
+    list of Detection
+        After the height and confidence filters and non-maximum suppression,
+        in descending score (the order that decides new track ids).
+    """
+    keep = (rows[:, 5] >= config.min_detection_height) & (rows[:, 6] >= config.min_confidence)
+    rows = rows[keep]
+    if len(rows) == 0:
+        return []
+    detections = [Detection(row[2:6], row[6], row[MOT_COLUMNS:]) for row in rows]
+    # Scores stay in the file's dtype: argsort's order of ties depends on it.
+    indices = non_max_suppression(rows[:, 2:6], config.nms_max_overlap, rows[:, 6])
+    return [detections[i] for i in indices]
+
+
+def track_outputs(frame_idx: int, tracks: list[Track]) -> list[list[float]]:
+    """Output rows of a frame: confirmed tracks updated in this or the previous frame.
+
+    Returns
+    -------
+    list of [frame, track_id, left, top, width, height]
+    """
+    rows = []
+    for track in tracks:
+        if not track.is_confirmed() or track.time_since_update > 1:
+            continue
+        left, top, width, height = track.to_tlwh()
+        rows.append([frame_idx, track.track_id, left, top, width, height])
+    return rows
+
+
+def frame_range(seq_info: SequenceInfo, detections: np.ndarray) -> range:
+    """Frames to process: the image file range, else the detection range."""
+    if seq_info.image_filenames:
+        frames = seq_info.image_filenames.keys()
+        return range(min(frames), max(frames) + 1)
+    if len(detections) == 0:
+        return range(0)
+    frames = detections[:, 0]
+    return range(int(frames.min()), int(frames.max()) + 1)
+
+
+def iterate_tracking(
+    seq_info: SequenceInfo, detections: np.ndarray, config: TrackingConfig
+) -> Iterator[tuple[int, list[Detection], Tracker]]:
+    """Run the tracker frame by frame; yield after each frame's update.
+
+    Yields
+    ------
+    frame_idx : int
+    detections : list of Detection
+        The frame's detections after filtering and NMS.
+    tracker : Tracker
+        The tracker after ``predict`` and ``update`` on this frame.
+    """
+    tracker = create_tracker(config, with_appearance=detections.shape[1] > MOT_COLUMNS)
+    order, offsets = frame_offsets(detections[:, 0])
+    empty = detections[:0]
+    for frame_idx in frame_range(seq_info, detections):
+        span = offsets.get(frame_idx)
+        rows = detections[order[span[0]:span[1]]] if span else empty
+        frame_dets = frame_detections(rows, config)
+        tracker.predict()
+        tracker.update(frame_dets)
+        yield frame_idx, frame_dets, tracker
+
+
+def run_sequence(
+    sequence_dir: str | os.PathLike[str],
+    detection_file: str | os.PathLike[str] | None,
+    config: TrackingConfig,
+    *,
+    progress: bool = False,
+    frame_callback: FrameCallback | None = None,
+) -> npt.NDArray[np.float64]:
+    """Track one sequence and return the result rows.
+
+    Parameters
+    ----------
+    sequence_dir : str or PathLike
+        MOT sequence directory (seqinfo.ini, optional img1/).
+    detection_file : str or PathLike or None
+        N x (10 + D) ``.npy`` with descriptors, or a det.txt (motion-only
+        tracking); None uses the sequence's own ``det/det.txt``.
+    config : TrackingConfig
+    progress : bool
+        Show a progress bar over frames (stderr).
+    frame_callback : callable, optional
+        Called after every frame with ``(frame_idx, detections, tracker)``
+        (used by the display).
+
+    Returns
+    -------
+    ndarray of shape (N, 6), float64
+        frame, track_id, left, top, width, height per output row.
+
+    Raises
+    ------
+    InputError
+        Missing sequence directory or detection file, malformed files.
+    """
+    seq_info = read_sequence(sequence_dir)
+    if detection_file is None:
+        if seq_info.detection_path is None:
+            raise InputError(f"{sequence_dir}: no --detection_file given and no det/det.txt in the sequence")
+        detection_file = seq_info.detection_path
+    detections = load_detections(detection_file)
+    if detections.shape[1] == MOT_COLUMNS:
+        logger.info("%s has no appearance descriptors: motion-only tracking", detection_file)
+
+    frames = frame_range(seq_info, detections)
+    steps = iterate_tracking(seq_info, detections, config)
+    if progress:
+        from tqdm import tqdm
+
+        steps = tqdm(steps, total=len(frames), desc=seq_info.name, unit="frame", leave=False)
+    results: list[list[float]] = []
+    for frame_idx, frame_dets, tracker in steps:
+        results += track_outputs(frame_idx, tracker.tracks)
+        if frame_callback is not None:
+            frame_callback(frame_idx, frame_dets, tracker)
+    return np.asarray(results, dtype=np.float64).reshape(-1, 6)
+
+
+def track_sequence(
+    sequence_dir: str | os.PathLike[str],
+    detection_file: str | os.PathLike[str] | None,
+    output_file: str | os.PathLike[str],
+    config: TrackingConfig,
+    *,
+    progress: bool = False,
+    frame_callback: FrameCallback | None = None,
+) -> npt.NDArray[np.float64]:
+    """Track one sequence and write the MOT result file atomically.
+
+    Returns
+    -------
+    ndarray of shape (N, 6), float64
+        The rows written (see :func:`run_sequence`).
+    """
+    results = run_sequence(
+        sequence_dir, detection_file, config, progress=progress, frame_callback=frame_callback
+    )
+    write_results(Path(output_file), results)
+    return results

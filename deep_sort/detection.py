@@ -1,0 +1,56 @@
+"""A single detection in one frame."""
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .boxes import tlwh_to_tlbr, tlwh_to_xyah
+
+
+class Detection:
+    """A bounding box with a confidence and an optional appearance descriptor.
+
+    Parameters
+    ----------
+    tlwh : array-like of shape (4,)
+        Box (left, top, width, height) in pixels; width and height positive.
+    confidence : float
+        Detector confidence score.
+    feature : array-like of shape (D,), optional
+        Appearance descriptor. Stored as float32, as the published tracker
+        does: the cosine distances are computed in single precision. ``None``
+        or an empty array means no appearance (motion/IoU-only tracking).
+
+    Attributes
+    ----------
+    tlwh : ndarray of shape (4,), float64
+    confidence : float
+    feature : ndarray of shape (D,), float32; D = 0 without appearance
+
+    Raises
+    ------
+    ValueError
+        If ``tlwh`` does not hold 4 finite numbers with positive width and height.
+    """
+
+    __slots__ = ("tlwh", "confidence", "feature")
+
+    def __init__(self, tlwh: npt.ArrayLike, confidence: float, feature: npt.ArrayLike | None = None) -> None:
+        self.tlwh = np.asarray(tlwh, dtype=np.float64)
+        if self.tlwh.shape != (4,) or not np.isfinite(self.tlwh).all():
+            raise ValueError(f"tlwh must be 4 finite numbers, got {tlwh!r}")
+        if self.tlwh[2] <= 0 or self.tlwh[3] <= 0:
+            raise ValueError(f"tlwh width and height must be positive, got {self.tlwh.tolist()}")
+        self.confidence = confidence
+        self.feature = np.asarray([] if feature is None else feature, dtype=np.float32)
+
+    def to_tlbr(self) -> npt.NDArray[np.float64]:
+        """Return the box as (x1, y1, x2, y2), shape (4,)."""
+        return tlwh_to_tlbr(self.tlwh)
+
+    def to_xyah(self) -> npt.NDArray[np.float64]:
+        """Return the box as (centre x, centre y, w / h, h), shape (4,)."""
+        return tlwh_to_xyah(self.tlwh)
+
+    def __repr__(self) -> str:
+        return f"Detection(tlwh={self.tlwh.tolist()}, confidence={float(self.confidence):.4f})"

@@ -1,0 +1,141 @@
+"""Nearest-neighbour appearance metric over per-track galleries (SPEC.md section 5)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+
+def _pdist(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
+    """Squared euclidean distances, shape (len(a), len(b)), clipped at 0."""
+    a, b = np.asarray(a), np.asarray(b)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    a2, b2 = np.square(a).sum(axis=1), np.square(b).sum(axis=1)
+    r2 = -2.0 * np.dot(a, b.T) + a2[:, None] + b2[None, :]
+    return np.clip(r2, 0.0, float(np.inf))
+
+
+def _cosine_distance(a: npt.ArrayLike, b: npt.ArrayLike, data_is_normalized: bool = False) -> np.ndarray:
+    """Cosine distances ``1 - <a/|a|, b/|b|>``, shape (len(a), len(b)).
+
+    Computed in the inputs' precision (float32 descriptors give float32
+    distances, as in the published code).
+    """
+    if not data_is_normalized:
+        a = np.asarray(a) / np.linalg.norm(a, axis=1, keepdims=True)
+        b = np.asarray(b) / np.linalg.norm(b, axis=1, keepdims=True)
+    return 1.0 - np.dot(a, b.T)
+
+
+def nn_euclidean_distance(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
+    """For each query in ``y``, the smallest squared euclidean distance to any sample in ``x``.
+
+    Parameters
+    ----------
+    x : array-like of shape (N, D)
+        Gallery samples of one track.
+    y : array-like of shape (M, D)
+        Query descriptors.
+
+    Returns
+    -------
+    ndarray of shape (M,)
+    """
+    distances = _pdist(x, y)
+    return np.maximum(0.0, distances.min(axis=0))
+
+
+def nn_cosine_distance(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
+    """For each query in ``y``, the smallest cosine distance to any sample in ``x``.
+
+    Parameters
+    ----------
+    x : array-like of shape (N, D)
+        Gallery samples of one track.
+    y : array-like of shape (M, D)
+        Query descriptors.
+
+    Returns
+    -------
+    ndarray of shape (M,)
+        Values in [0, 2].
+    """
+    distances = _cosine_distance(x, y)
+    return distances.min(axis=0)
+
+
+class NearestNeighborDistanceMetric:
+    """Distance of a detection to a track = its smallest distance to the track's gallery.
+
+    Parameters
+    ----------
+    metric : {"cosine", "euclidean"}
+        Cosine distance, or squared euclidean distance.
+    matching_threshold : float
+        Associations with a larger distance are infeasible.
+    budget : int, optional
+        Keep at most this many most recent samples per track; unbounded if None.
+
+    Attributes
+    ----------
+    samples : dict[int, list of ndarray of shape (D,)]
+        Gallery per track id, oldest first.
+    """
+
+    def __init__(self, metric: str, matching_threshold: float, budget: int | None = None) -> None:
+        if metric == "euclidean":
+            self._metric = nn_euclidean_distance
+        elif metric == "cosine":
+            self._metric = nn_cosine_distance
+        else:
+            raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
+        if not matching_threshold >= 0:
+            raise ValueError(f"matching_threshold must be >= 0, got {matching_threshold!r}")
+        if budget is not None and (int(budget) != budget or budget < 1):
+            raise ValueError(f"budget must be a positive integer or None, got {budget!r}")
+        self.metric = metric
+        self.matching_threshold = matching_threshold
+        self.budget = None if budget is None else int(budget)
+        self.samples: dict[int, list[np.ndarray]] = {}
+
+    def partial_fit(self, features: npt.ArrayLike, targets: npt.ArrayLike, active_targets: Sequence[int]) -> None:
+        """Append new samples to the galleries; drop galleries of inactive targets.
+
+        Parameters
+        ----------
+        features : array-like of shape (N, D)
+            New samples, oldest first.
+        targets : array-like of shape (N,), int
+            Track id of each sample.
+        active_targets : sequence of int
+            Track ids whose galleries are kept (the confirmed tracks).
+        """
+        for feature, target in zip(features, targets):
+            gallery = self.samples.setdefault(target, [])
+            gallery.append(feature)
+            if self.budget is not None and len(gallery) > self.budget:
+                del gallery[: len(gallery) - self.budget]
+        self.samples = {k: self.samples[k] for k in active_targets}
+
+    def distance(self, features: npt.ArrayLike, targets: Sequence[int]) -> np.ndarray:
+        """Cost matrix between targets' galleries and query descriptors.
+
+        Parameters
+        ----------
+        features : array-like of shape (M, D)
+            Query descriptors (detections).
+        targets : sequence of int, length N
+            Track ids; each must have a gallery.
+
+        Returns
+        -------
+        ndarray of shape (N, M), float64
+            Entry (i, j) is the smallest distance between ``features[j]`` and
+            the gallery of ``targets[i]``.
+        """
+        cost_matrix = np.zeros((len(targets), len(features)))
+        for i, target in enumerate(targets):
+            cost_matrix[i, :] = self._metric(self.samples[target], features)
+        return cost_matrix

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Bootstrap the project's virtual environment, then run a project command.
+
+Usage::
+
+    python3 run.py demo [DEMO OPTIONS]     # the end-to-end demo on generated data
+    python3 run.py test [PYTEST OPTIONS]   # the whole test suite
+    python3 run.py python SCRIPT [ARGS]    # any project script inside the venv
+
+The first call creates ``.venv/`` beside this file and installs
+``requirements.txt`` into it; later calls reuse it and reinstall only when
+``requirements.txt`` changed. Only the Python standard library is used here,
+so this works on a machine that has nothing but Python 3.11 and pip.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+STAMP = VENV / ".requirements.sha256"
+
+
+def _venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def _requirements_digest() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def ensure_venv() -> Path:
+    """Create or reuse ``.venv`` with ``requirements.txt`` installed; return its python."""
+    python = _venv_python()
+    digest = _requirements_digest()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
+        return python
+    if not python.exists():
+        print(f"run.py: creating virtual environment in {VENV}", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("run.py: installing requirements.txt (first run takes a few minutes)", file=sys.stderr)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(REQUIREMENTS)],
+        check=True,
+    )
+    STAMP.write_text(digest + "\n")
+    return python
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(__doc__.strip())
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        args = ["-m", "deep_sort.demo", *rest]
+    elif command == "test":
+        args = ["-m", "pytest", *rest]
+    elif command == "python":
+        args = rest
+    else:
+        print(f"run.py: unknown command {command!r} (expected demo, test or python)", file=sys.stderr)
+        return 2
+    try:
+        python = ensure_venv()
+    except subprocess.CalledProcessError as exc:
+        print(f"run.py: installing requirements failed (exit code {exc.returncode})", file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.call([str(python), *args], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
