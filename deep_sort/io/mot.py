@@ -389,7 +389,7 @@ def load_results(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     Returns
     -------
     ndarray of shape (N, C), float64, C >= 6
-        An empty result file gives a (0, 10) array.
+        An empty result file gives a (0, 6) array.
     """
     return load_mot_text(path, 6, "result file", allow_empty=True)
 
