@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the golden data, seeded RNGs, tiny MOT sequences."""
+"""Shared fixtures: paths to the golden data and seeded RNGs."""
 from __future__ import annotations
 
 import sys
@@ -7,25 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+_TESTS = Path(__file__).resolve().parent
+for path in (_TESTS.parent, _TESTS):  # the project (deep_sort) and tests/support.py
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
-SHARED = ROOT.parent / "shared"
-GOLDEN = SHARED / "golden"
-
-
-def golden_cases() -> list[tuple[str, str, list[str]]]:
-    """(sequence, params name, command-line options) per line of golden/cases.txt."""
-    cases_file = GOLDEN / "cases.txt"
-    if not cases_file.exists():
-        return []
-    cases = []
-    for line in cases_file.read_text().splitlines():
-        if line.strip():
-            seq, params, *options = line.split()
-            cases.append((seq, params, options))
-    return cases
+from support import GOLDEN  # noqa: E402
 
 
 @pytest.fixture

@@ -9,6 +9,19 @@ from pathlib import Path
 from typing import IO
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp_name: str, path: Path) -> None:
+    # mkstemp creates files readable by the owner only; give the result the
+    # permissions a plain open() would have.
+    os.chmod(tmp_name, 0o666 & ~_umask())
+    os.replace(tmp_name, path)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", **open_kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it onto ``path`` on success.
@@ -29,7 +42,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **open_kwargs) -
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
-        os.replace(tmp_name, path)
+        _publish(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -50,7 +63,7 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
     os.close(fd)
     try:
         yield Path(tmp_name)
-        os.replace(tmp_name, path)
+        _publish(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import GOLDEN, golden_cases
+from support import GOLDEN, golden_cases
 from deep_sort.app.track_app import main
 from deep_sort.io.mot import load_results
 

@@ -1,0 +1,215 @@
+"""Render one video per result file of a MOT split (generate_videos.py).
+
+For every ``RESULT_DIR/SEQ.txt`` whose sequence ``MOT_DIR/SEQ`` exists, write
+``OUTPUT_DIR/SEQ.mp4``. All inputs are read and checked before the first
+video is rendered; sequences are rendered in parallel worker processes.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..io.errors import InputError
+from .cli import configure_logging
+from .show import (
+    RenderOptions,
+    ShowInputs,
+    add_render_arguments,
+    load_inputs,
+    positive_int,
+    render_options,
+    render_video,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One sequence to render: checked inputs, destination and options."""
+
+    inputs: ShowInputs
+    output_file: Path
+    options: RenderOptions
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    """What :func:`plan_videos` found.
+
+    Attributes
+    ----------
+    jobs : list of VideoJob
+        Videos to render, in sequence-name order.
+    skipped_existing : list of Path
+        Videos that exist already (and ``overwrite`` was off).
+    without_sequence : list of Path
+        Result files with no matching sequence directory.
+    """
+
+    jobs: list[VideoJob]
+    skipped_existing: list[Path]
+    without_sequence: list[Path]
+
+
+def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[str],
+                output_dir: str | os.PathLike[str], options: RenderOptions, *, show_gt: bool = False,
+                show_detections: bool = False, frame_range: tuple[int | None, int | None] | None = None,
+                overwrite: bool = False) -> VideoPlan:
+    """Match result files to sequences and load and check every input.
+
+    Parameters
+    ----------
+    mot_dir : str or PathLike
+        Split directory holding one directory per sequence (e.g. MOT16/train).
+    result_dir : str or PathLike
+        Directory of ``SEQ.txt`` tracker outputs.
+    output_dir : str or PathLike
+        Where ``SEQ.mp4`` videos go.
+    options : RenderOptions
+        Drawing and encoding options.
+    show_gt : bool
+        Draw each sequence's gt/gt.txt.
+    show_detections : bool
+        Draw each sequence's det/det.txt.
+    frame_range : tuple of (int or None, int or None), optional
+        Inclusive frame range of every video.
+    overwrite : bool
+        Re-render videos that exist already.
+
+    Returns
+    -------
+    VideoPlan
+
+    Raises
+    ------
+    InputError
+        Missing directories, no result files, no result file with a
+        sequence, or any bad input of a sequence to render.
+    """
+    mot_dir, result_dir, output_dir = Path(mot_dir), Path(result_dir), Path(output_dir)
+    for what, directory in (("--mot_dir", mot_dir), ("--result_dir", result_dir)):
+        if not directory.is_dir():
+            raise InputError(f"{directory}: {what} directory does not exist")
+    result_files = sorted(path for path in result_dir.glob("*.txt") if path.is_file())
+    if not result_files:
+        raise InputError(f"{result_dir}: no result files (*.txt)")
+    jobs, skipped, orphans = [], [], []
+    for result_file in result_files:
+        sequence_dir = mot_dir / result_file.stem
+        if not sequence_dir.is_dir():
+            logger.warning("skipping %s: no sequence %s", result_file, sequence_dir)
+            orphans.append(result_file)
+            continue
+        output_file = output_dir / f"{result_file.stem}.mp4"
+        if output_file.exists() and not overwrite:
+            logger.info("skipping %s: video exists (use --overwrite)", output_file)
+            skipped.append(output_file)
+            continue
+        detection_file = None
+        if show_detections:
+            detection_file = sequence_dir / "det" / "det.txt"
+            if not detection_file.is_file():
+                raise InputError(f"{sequence_dir}: no det/det.txt for --show_detections")
+        inputs = load_inputs(sequence_dir, result_file, detection_file=detection_file,
+                             show_gt=show_gt, frame_range=frame_range)
+        jobs.append(VideoJob(inputs, output_file, options))
+    if len(orphans) == len(result_files):
+        raise InputError(
+            f"{result_dir}: none of the {len(result_files)} result files matches a sequence in {mot_dir}"
+        )
+    return VideoPlan(jobs, skipped, orphans)
+
+
+def render_job(job: VideoJob, progress: bool = False, progress_position: int = 0) -> tuple[str, int]:
+    """Render one video; return (sequence name, number of frames)."""
+    n_frames = render_video(job.inputs, job.output_file, job.options, progress=progress,
+                            progress_position=progress_position)
+    return job.inputs.seq_info.name, n_frames
+
+
+def _worker_init() -> None:
+    # Each process encodes one video; OpenCV's own thread pool would only
+    # oversubscribe the cores the pool already uses.
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
+    """Render ``jobs`` with up to ``workers`` processes; return the number of frames.
+
+    With one worker (or one job) everything runs in this process, with a
+    per-frame progress bar. On the first failure the pending jobs are
+    cancelled and the error is raised; finished videos stay, unfinished ones
+    leave no file.
+    """
+    from tqdm import tqdm
+
+    total_frames = 0
+    with tqdm(total=len(jobs), desc="videos", unit="video", disable=not progress) as bar:
+        if workers == 1 or len(jobs) <= 1:
+            for job in jobs:
+                total_frames += render_job(job, progress=progress, progress_position=1)[1]
+                bar.update()
+            return total_frames
+        # spawn, not fork: forking a process that has OpenCV's threads running can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                                 initializer=_worker_init) as executor:
+            futures = [executor.submit(render_job, job) for job in jobs]
+            try:
+                for future in as_completed(futures):
+                    name, n_frames = future.result()
+                    total_frames += n_frames
+                    bar.set_postfix_str(name)
+                    bar.update()
+            except BaseException:
+                executor.shutdown(wait=True, cancel_futures=True)
+                raise
+    return total_frames
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the generate_videos.py argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="generate_videos.py",
+        description="Render one video per tracker result file: OUTPUT_DIR/SEQ.mp4 for every "
+                    "RESULT_DIR/SEQ.txt whose sequence MOT_DIR/SEQ exists. Needs no screen.",
+    )
+    parser.add_argument("--mot_dir", required=True, help="MOT split directory with one directory per sequence.")
+    parser.add_argument("--result_dir", required=True, help="Directory of SEQ.txt tracker outputs.")
+    parser.add_argument("--output_dir", required=True, help="Directory for the SEQ.mp4 videos (created).")
+    parser.add_argument("--show_detections", action="store_true",
+                        help="Also draw each sequence's det/det.txt detections (thin white boxes).")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="Sequences rendered in parallel (default: all cores, %(default)s here).")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="Re-render videos that exist already (default: skip them).")
+    add_render_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run generate_videos.py; return the exit code (bad input raises InputError)."""
+    args = build_parser().parse_args(argv)
+    configure_logging(args.quiet, args.verbose)
+    plan = plan_videos(args.mot_dir, args.result_dir, args.output_dir, render_options(args),
+                       show_gt=args.show_gt, show_detections=args.show_detections,
+                       frame_range=args.frames, overwrite=args.overwrite)
+    n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet)
+    if not args.quiet:
+        summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
+        if plan.skipped_existing:
+            summary += f"; {len(plan.skipped_existing)} existing skipped (--overwrite to redo)"
+        if plan.without_sequence:
+            summary += f"; {len(plan.without_sequence)} result file(s) without sequence"
+        print(summary, file=sys.stderr)
+    return 0
