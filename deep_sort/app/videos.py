@@ -62,7 +62,7 @@ class VideoPlan:
 def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[str],
                 output_dir: str | os.PathLike[str], options: RenderOptions, *, show_gt: bool = False,
                 show_detections: bool = False, frame_range: tuple[int | None, int | None] | None = None,
-                overwrite: bool = False) -> VideoPlan:
+                overwrite: bool = False, sequences: Sequence[str] | None = None) -> VideoPlan:
     """Match result files to sequences and load and check every input.
 
     Parameters
@@ -83,6 +83,8 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
         Inclusive frame range of every video.
     overwrite : bool
         Re-render videos that exist already.
+    sequences : sequence of str, optional
+        Only the result files of these sequences (names); all by default.
 
     Returns
     -------
@@ -99,6 +101,11 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
         if not directory.is_dir():
             raise InputError(f"{directory}: {what} directory does not exist")
     result_files = sorted(path for path in result_dir.glob("*.txt") if path.is_file())
+    if sequences is not None:
+        unknown = sorted(set(sequences) - {path.stem for path in result_files})
+        if unknown:
+            raise InputError(f"{result_dir}: no result file for sequence(s) {', '.join(unknown)}")
+        result_files = [path for path in result_files if path.stem in set(sequences)]
     if not result_files:
         raise InputError(f"{result_dir}: no result files (*.txt)")
     jobs, skipped, orphans = [], [], []
@@ -193,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Sequences rendered in parallel (default: all cores, %(default)s here).")
     parser.add_argument("--overwrite", action="store_true",
                         help="Re-render videos that exist already (default: skip them).")
+    parser.add_argument("--sequences", nargs="+", metavar="SEQ", default=None,
+                        help="Only these sequences (names). Default: every result file.")
     add_render_arguments(parser)
     return parser
 
@@ -203,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.quiet, args.verbose)
     plan = plan_videos(args.mot_dir, args.result_dir, args.output_dir, render_options(args),
                        show_gt=args.show_gt, show_detections=args.show_detections,
-                       frame_range=args.frames, overwrite=args.overwrite)
+                       frame_range=args.frames, overwrite=args.overwrite, sequences=args.sequences)
     n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet)
     if not args.quiet:
         summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"

@@ -131,3 +131,17 @@ def test_core_and_app_import_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_display_with_images_but_no_screen_runs_headless(tmp_path):
+    import cv2
+
+    seq = write_sequence(tmp_path, moving_box_rows())
+    (seq / "img1").mkdir()
+    for frame in range(1, 9):
+        cv2.imwrite(str(seq / "img1" / f"{frame:06d}.jpg"), np.full((48, 64, 3), 90, np.uint8))
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = run_app("--sequence_dir", seq, "--output_file", tmp_path / "o.txt", "--display", "True", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "no screen available; running without display" in result.stderr
+    assert len(load_results(tmp_path / "o.txt")) == 6

@@ -105,3 +105,13 @@ def test_script_exit_codes(split):
                                capture_output=True, text=True, env=env, timeout=120, check=False)
     assert completed.returncode == 2
     assert completed.stderr.startswith("error: --frames 50:60 is outside sequence A")
+
+
+def test_sequences_option_selects_and_rejects_unknown(split):
+    mot_dir, result_dir, video_dir = split
+    assert main(["--mot_dir", str(mot_dir), "--result_dir", str(result_dir), "--output_dir", str(video_dir),
+                 "--sequences", "B", "--workers", "1", "--quiet"]) == 0
+    assert sorted(p.name for p in video_dir.iterdir()) == ["B.mp4"]
+    with pytest.raises(InputError, match="no result file for sequence"):
+        main(["--mot_dir", str(mot_dir), "--result_dir", str(result_dir), "--output_dir", str(video_dir),
+              "--sequences", "D", "--quiet"])
