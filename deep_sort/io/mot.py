@@ -198,6 +198,7 @@ def load_mot_text(
     min_columns: int = MOT_COLUMNS,
     what: str = "MOT text file",
     allow_empty: bool = False,
+    check_size: bool = True,
 ) -> npt.NDArray[np.float64]:
     """Load a comma-separated MOT text file (det.txt, gt.txt, results).
 
@@ -212,6 +213,8 @@ def load_mot_text(
     allow_empty : bool
         Whether a file with no rows is accepted (a result file of a tracker
         that output nothing is legitimate; an empty det.txt is not).
+    check_size : bool
+        Whether width and height must be positive.
 
     Returns
     -------
@@ -248,7 +251,8 @@ def load_mot_text(
         raise MOTFormatError(
             f"{path}: {what} has {rows.shape[1]} columns per row, expected at least {min_columns}"
         )
-    validate_mot_rows(rows, path, what, row_numbers=np.array([number for number, _ in lines]))
+    validate_mot_rows(rows, path, what, row_numbers=np.array([number for number, _ in lines]),
+                      check_size=check_size)
     return rows
 
 
@@ -386,12 +390,15 @@ def load_groundtruth(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
 def load_results(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     """Load a tracker result file (MOT format, at least the first 6 columns used).
 
+    Boxes with zero or negative width/height are accepted, as the official
+    MOTChallenge kit accepts them (they overlap nothing).
+
     Returns
     -------
     ndarray of shape (N, C), float64, C >= 6
         An empty result file gives a (0, 6) array.
     """
-    return load_mot_text(path, 6, "result file", allow_empty=True)
+    return load_mot_text(path, 6, "result file", allow_empty=True, check_size=False)
 
 
 def format_results(rows: np.ndarray) -> str:

@@ -151,3 +151,8 @@ def test_frame_offsets_keep_file_order():
     assert order[start:stop].tolist() == [0, 2]
     assert order[slice(*offsets[1])].tolist() == [1, 4]
     assert 4 not in offsets
+
+
+def test_results_accept_degenerate_boxes_like_the_official_kit(tmp_path):
+    rows = load_results(write(tmp_path / "res.txt", "1,1,10,20,0,40,1,-1,-1,-1\n"))
+    assert rows[0, 4] == 0

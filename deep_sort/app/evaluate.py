@@ -1,0 +1,454 @@
+"""``evaluate_motchallenge.py``: track every sequence of a MOTChallenge split, then score it.
+
+Stage 1 (skipped with ``--eval_only``) runs the tracker on each sequence
+directory of ``--mot_dir`` that has detections and writes
+``--output_dir/SEQ.txt``; sequences run in parallel worker processes, each
+result file is written atomically, and sequences whose result file exists are
+skipped (a re-run resumes an interrupted one) unless ``--overwrite``.
+
+Stage 2 scores the result files of the sequences that have ``gt/gt.txt`` with
+the MOTChallenge rules (:mod:`deep_sort.evaluation`), prints a table and
+writes ``--output_dir/summary.csv``.
+
+A sequence that fails (bad input, or a bug) is reported and the others go on;
+the exit code is then 1.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..evaluation import OVERALL, Benchmark, build_sequence_data, check_groundtruth, check_results, detect_benchmark
+from ..evaluation.metrics import SequenceScores, combine_scores, score_sequence
+from ..evaluation.summary import format_table, summary_csv
+from ..io.atomic import atomic_write
+from ..io.errors import InputError, MOTFormatError
+from ..io.mot import load_groundtruth, load_results, read_sequence
+from .cli import configure_logging
+from .options import add_tracking_arguments, tracking_config_from_args
+from .pipeline import TrackingConfig, track_sequence
+
+logger = logging.getLogger(__name__)
+
+#: Detection files looked up in ``--detection_dir``, in this order ({name} = sequence directory name):
+#: descriptors from tools/generate_detections.py, a det.txt-format file, a split-like layout.
+DETECTION_FILE_PATTERNS = ("{name}.npy", "{name}.txt", "{name}/det/det.txt")
+#: File the summary table is written to, in ``--output_dir``.
+SUMMARY_FILENAME = "summary.csv"
+#: Entries of a directory that make it a sequence directory.
+_SEQUENCE_MARKERS = ("seqinfo.ini", "img1", "det", "gt")
+#: Exit code when at least one sequence failed.
+EXIT_SEQUENCE_FAILED = 1
+
+
+@dataclass(frozen=True)
+class TrackingJob:
+    """One sequence to track.
+
+    Attributes
+    ----------
+    name : str
+        Sequence directory name; the result file is ``name + ".txt"``.
+    sequence_dir : Path
+    detection_file : Path
+        ``.npy`` with appearance descriptors, or a det.txt-format file (motion only).
+    result_file : Path
+    num_frames : int
+        Frames, for the progress bar (1 if unknown).
+    """
+
+    name: str
+    sequence_dir: Path
+    detection_file: Path
+    result_file: Path
+    num_frames: int
+
+
+@dataclass(frozen=True)
+class ScoringJob:
+    """One sequence to score: its ground truth against a result file."""
+
+    name: str
+    sequence_dir: Path
+    result_file: Path
+    benchmark: Benchmark | None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of evaluate_motchallenge.py."""
+    parser = argparse.ArgumentParser(
+        prog="evaluate_motchallenge.py",
+        description="Run DeepSORT on every sequence of a MOTChallenge split and score the results "
+                    "with the official MOTChallenge metrics (CLEAR MOT, identity, HOTA) where "
+                    "ground truth exists.",
+    )
+    parser.add_argument(
+        "--mot_dir", required=True,
+        help="Split directory holding one directory per sequence (e.g. MOT16/train).")
+    parser.add_argument(
+        "--detection_dir", default=None,
+        help="Directory of detection files: SEQ.npy (from tools/generate_detections.py), else "
+             "SEQ.txt or SEQ/det/det.txt (MOT det.txt format: motion-only tracking). Sequences "
+             "without one are skipped. Default: each sequence's own det/det.txt, motion-only.")
+    parser.add_argument(
+        "--output_dir", default="results",
+        help="Directory for the result files SEQ.txt and summary.csv. Default: %(default)s.")
+    parser.add_argument(
+        "--sequences", nargs="+", default=None, metavar="SEQ",
+        help="Process only these sequences (directory names). Default: all.")
+    parser.add_argument(
+        "--workers", type=int, default=_available_cores(),
+        help="Sequences processed in parallel (1: in this process). Results do not depend on "
+             "it. Default: all cores (%(default)s).")
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="Track sequences again even if their result file exists (default: skip them, "
+             "so that an interrupted run resumes).")
+    parser.add_argument(
+        "--eval_only", action="store_true",
+        help="Do not track: score the existing result files in --output_dir (any tracker's).")
+    parser.add_argument(
+        "--benchmark", choices=[benchmark.value for benchmark in Benchmark], default=None,
+        help="Scoring rules: MOT16/MOT17 (distractor classes 2, 7, 8, 12), MOT20 (also 6) or "
+             "MOT15 (no classes). Default: from each gt.txt (9 columns: MOT17, or MOT16/MOT20 "
+             "by sequence name; 10 columns: MOT15).")
+    add_tracking_arguments(parser, TrackingConfig.paper())
+    parser.add_argument("--quiet", action="store_true", help="No progress bars.")
+    parser.add_argument("--verbose", action="store_true", help="Log what is done and skipped.")
+    return parser
+
+
+def _available_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def find_sequence_dirs(mot_dir: Path, names: Sequence[str] | None = None) -> list[Path]:
+    """List the sequence directories of a split, sorted by name.
+
+    Parameters
+    ----------
+    mot_dir : Path
+        The split directory.
+    names : sequence of str, optional
+        Only these sequences.
+
+    Returns
+    -------
+    list of Path
+        Subdirectories holding seqinfo.ini, img1/, det/ or gt/.
+
+    Raises
+    ------
+    InputError
+        ``mot_dir`` is not a directory, holds no sequence, or lacks one of ``names``.
+    """
+    if not mot_dir.is_dir():
+        raise InputError(f"{mot_dir}: --mot_dir is not a directory")
+    found = {
+        entry.name: entry
+        for entry in sorted(mot_dir.iterdir())
+        if entry.is_dir() and any((entry / marker).exists() for marker in _SEQUENCE_MARKERS)
+    }
+    if names is None:
+        if not found:
+            raise InputError(f"{mot_dir}: no sequence directories (with seqinfo.ini, img1/, det/ or gt/)")
+        return list(found.values())
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise InputError(f"{mot_dir}: no sequence directory {', '.join(missing)}")
+    return [found[name] for name in sorted(set(names))]
+
+
+def find_detection_file(sequence_dir: Path, detection_dir: Path | None) -> Path | None:
+    """Return the detection file of a sequence, or None if there is none.
+
+    With ``detection_dir``: the first of ``detection_dir/SEQ.npy``, ``detection_dir/SEQ.txt``,
+    ``detection_dir/SEQ/det/det.txt`` that exists (see :data:`DETECTION_FILE_PATTERNS`).
+    Without: the sequence's own ``det/det.txt``.
+    """
+    if detection_dir is None:
+        own = sequence_dir / "det" / "det.txt"
+        return own if own.is_file() else None
+    for pattern in DETECTION_FILE_PATTERNS:
+        candidate = detection_dir / pattern.format(name=sequence_dir.name)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _num_frames_hint(sequence_dir: Path) -> int:
+    try:
+        seq_info = read_sequence(sequence_dir)
+    except InputError:
+        return 1  # the tracking job reports the problem
+    return seq_info.seq_length or len(seq_info.image_filenames) or 1
+
+
+def _track_job(job: TrackingJob, config: TrackingConfig) -> int:
+    """Worker: track one sequence, write its result file; return the number of rows."""
+    rows = track_sequence(job.sequence_dir, job.detection_file, job.result_file, config)
+    return len(rows)
+
+
+def _score_job(job: ScoringJob) -> tuple[SequenceScores, Benchmark]:
+    """Worker: load one sequence's ground truth and results, preprocess and score them."""
+    seq_info = read_sequence(job.sequence_dir)
+    gt_path = seq_info.groundtruth_path
+    if gt_path is None:
+        raise InputError(f"{job.sequence_dir}: no gt/gt.txt")
+    gt_rows = load_groundtruth(gt_path)
+    if not job.result_file.is_file():
+        raise InputError(f"{job.result_file}: result file does not exist")
+    result_rows = load_results(job.result_file)
+    benchmark = job.benchmark or detect_benchmark(gt_rows, seq_info.name)
+    num_frames = seq_info.seq_length or _last_frame(gt_rows, result_rows, seq_info.image_filenames)
+    for path, check, rows in ((gt_path, check_groundtruth, gt_rows), (job.result_file, check_results, result_rows)):
+        try:
+            check(rows, num_frames, benchmark)
+        except ValueError as exc:
+            raise MOTFormatError(f"{path}: {exc}") from None
+    data = build_sequence_data(job.name, gt_rows, result_rows, num_frames, benchmark)
+    return score_sequence(data), benchmark
+
+
+def _last_frame(gt_rows: np.ndarray, result_rows: np.ndarray, image_filenames: dict) -> int:
+    """Frame count of a sequence without seqLength: the last frame with data or an image."""
+    last = [int(rows[:, 0].max()) for rows in (gt_rows, result_rows) if len(rows)]
+    last += [max(image_filenames)] if image_filenames else []
+    return max(last, default=1)
+
+
+def run_parallel(
+    function: Callable[..., Any],
+    jobs: Sequence[Any],
+    workers: int,
+    *,
+    args: tuple = (),
+    weights: Sequence[int] | None = None,
+    desc: str = "",
+    unit: str = "seq",
+    progress: bool = True,
+) -> tuple[dict[str, Any], dict[str, BaseException]]:
+    """Call ``function(job, *args)`` for every job; one job's exception does not stop the others.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is pickled to worker processes).
+    jobs : sequence
+        Objects with a ``name`` attribute, picklable.
+    workers : int
+        Worker processes; 1 runs the jobs in this process, one after the other.
+    args : tuple
+        Extra arguments passed to every call.
+    weights : sequence of int, optional
+        Progress-bar units of each job (e.g. its frames); default 1 each.
+    desc : str
+        Progress-bar label.
+    unit : str
+        Progress-bar unit (what ``weights`` count).
+    progress : bool
+        Show a progress bar (stderr).
+
+    Returns
+    -------
+    results : dict of str to object
+        Job name to return value, for the jobs that succeeded.
+    failures : dict of str to BaseException
+        Job name to the exception it raised. Each is logged when it happens.
+    """
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    weights = list(weights) if weights is not None else [1] * len(jobs)
+    results: dict[str, Any] = {}
+    failures: dict[str, BaseException] = {}
+    n_workers = min(workers, len(jobs))
+    bar = tqdm(total=sum(weights), desc=desc, unit=unit, disable=not progress or not jobs, file=sys.stderr)
+
+    def record(job: Any, weight: int, outcome: Callable[[], Any]) -> None:
+        try:
+            results[job.name] = outcome()
+        except Exception as exc:  # noqa: BLE001 -- reported, the other sequences go on
+            failures[job.name] = exc
+            _log_failure(job.name, exc)
+        bar.update(weight)
+
+    with bar, logging_redirect_tqdm():
+        if n_workers <= 1:
+            for job, weight in zip(jobs, weights):
+                record(job, weight, lambda: function(job, *args))
+            return results, failures
+        # spawn: workers start clean (no inherited threads or locks), the same on every OS.
+        context = multiprocessing.get_context("spawn")
+        executor = concurrent.futures.ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
+        try:
+            futures = {executor.submit(function, job, *args): (job, weight) for job, weight in zip(jobs, weights)}
+            for future in concurrent.futures.as_completed(futures):
+                job, weight = futures[future]
+                record(job, weight, future.result)
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        executor.shutdown()
+    return results, failures
+
+
+def _log_failure(name: str, exc: BaseException) -> None:
+    if isinstance(exc, InputError):
+        logger.error("%s: %s", name, exc)
+    else:
+        logger.error("%s: %s: %s", name, type(exc).__name__, exc, exc_info=exc)
+
+
+def plan_tracking(
+    sequence_dirs: Sequence[Path], detection_dir: Path | None, output_dir: Path, overwrite: bool
+) -> tuple[list[TrackingJob], list[str], list[str]]:
+    """Decide which sequences to track.
+
+    Returns
+    -------
+    jobs : list of TrackingJob
+        Sequences with detections and (unless ``overwrite``) no result file yet.
+    done : list of str
+        Sequences with detections whose result file exists (skipped).
+    no_detections : list of str
+        Sequences without a detection file (skipped).
+    """
+    jobs, done, no_detections = [], [], []
+    for sequence_dir in sequence_dirs:
+        name = sequence_dir.name
+        detection_file = find_detection_file(sequence_dir, detection_dir)
+        result_file = output_dir / f"{name}.txt"
+        if detection_file is None:
+            no_detections.append(name)
+        elif result_file.exists() and not overwrite:
+            done.append(name)
+        else:
+            jobs.append(TrackingJob(
+                name=name,
+                sequence_dir=sequence_dir,
+                detection_file=detection_file,
+                result_file=result_file,
+                num_frames=_num_frames_hint(sequence_dir),
+            ))
+    return jobs, done, no_detections
+
+
+def score_results(
+    jobs: Sequence[ScoringJob], workers: int, progress: bool
+) -> tuple[dict[str, dict[str, float]], dict[str, BaseException], set[Benchmark]]:
+    """Score result files; return summary rows (sequences sorted, then OVERALL), failures, rules used."""
+    outcomes, failures = run_parallel(_score_job, jobs, workers, desc="scoring", progress=progress)
+    if not outcomes:
+        return {}, failures, set()
+    names = sorted(outcomes)
+    scores = [outcomes[name][0] for name in names]
+    rows = {name: score.summary() for name, score in zip(names, scores)}
+    rows[OVERALL] = combine_scores(scores).summary()
+    return rows, failures, {outcomes[name][1] for name in names}
+
+
+def _track_stage(
+    args: argparse.Namespace,
+    config: TrackingConfig,
+    sequence_dirs: list[Path],
+    detection_dir: Path | None,
+    output_dir: Path,
+) -> tuple[list[Path], dict[str, BaseException]]:
+    """Track the sequences that need it; return the sequences with results to score, and failures."""
+    jobs, done, no_detections = plan_tracking(sequence_dirs, detection_dir, output_dir, args.overwrite)
+    source = detection_dir if detection_dir is not None else "det/det.txt"
+    if not jobs and not done:
+        raise InputError(f"{args.mot_dir}: no sequence has detections in {source}")
+    if no_detections:
+        logger.warning("skipping %d sequence(s) without detections in %s: %s",
+                       len(no_detections), source, ", ".join(no_detections))
+    if done:
+        logger.info("skipping %d sequence(s) with a result file (--overwrite tracks them again): %s",
+                    len(done), ", ".join(done))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    _, failures = run_parallel(
+        _track_job, jobs, args.workers, args=(config,), weights=[job.num_frames for job in jobs],
+        desc="tracking", unit="frame", progress=not args.quiet)
+    if not args.quiet:
+        print(f"tracked {len(jobs) - len(failures)} sequence(s), {len(failures)} failed, "
+              f"{len(done)} already done; results in {output_dir}", file=sys.stderr)
+    skipped = set(no_detections) | set(failures)
+    return [path for path in sequence_dirs if path.name not in skipped], failures
+
+
+def _score_stage(
+    args: argparse.Namespace, sequence_dirs: list[Path], output_dir: Path
+) -> dict[str, BaseException] | None:
+    """Score the sequences with ground truth, print the table, write summary.csv.
+
+    Returns the failures, or None if no sequence has ground truth.
+    """
+    benchmark = Benchmark(args.benchmark) if args.benchmark else None
+    jobs = [
+        ScoringJob(path.name, path, output_dir / f"{path.name}.txt", benchmark)
+        for path in sequence_dirs
+        if (path / "gt" / "gt.txt").is_file()
+    ]
+    if not jobs:
+        return None
+    rows, failures, rules = score_results(jobs, args.workers, progress=not args.quiet)
+    if rows:
+        summary_path = output_dir / SUMMARY_FILENAME
+        with atomic_write(summary_path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(summary_csv(rows))
+        rules_text = ", ".join(sorted(rule.value for rule in rules))
+        how = "--benchmark" if benchmark else "detected from gt.txt"
+        print(f"MOTChallenge metrics ({rules_text} rules, {how}); OVERALL over {len(rows) - 1} sequence(s)")
+        print(format_table(rows), end="")
+        if not args.quiet:
+            print(f"summary written to {summary_path}", file=sys.stderr)
+    return failures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run evaluate_motchallenge.py; return the exit code (0, or 1 if a sequence failed).
+
+    Raises
+    ------
+    InputError
+        Bad options or directories, nothing to track or (``--eval_only``) nothing to score.
+    """
+    args = build_parser().parse_args(argv)
+    configure_logging(quiet=args.quiet, verbose=args.verbose)
+    if args.workers < 1:
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    config = tracking_config_from_args(args)
+    mot_dir, output_dir = Path(args.mot_dir), Path(args.output_dir)
+    detection_dir = Path(args.detection_dir) if args.detection_dir is not None else None
+    if detection_dir is not None and not detection_dir.is_dir():
+        raise InputError(f"{detection_dir}: --detection_dir is not a directory")
+    sequence_dirs = find_sequence_dirs(mot_dir, args.sequences)
+
+    failures: dict[str, BaseException] = {}
+    if not args.eval_only:
+        sequence_dirs, failures = _track_stage(args, config, sequence_dirs, detection_dir, output_dir)
+    scoring_failures = _score_stage(args, sequence_dirs, output_dir)
+    if scoring_failures is None:
+        if args.eval_only:
+            raise InputError(f"{mot_dir}: no sequence has gt/gt.txt; nothing to score")
+        logger.info("no ground truth (gt/gt.txt): results not scored")
+    else:
+        failures.update(scoring_failures)
+    if failures:
+        logger.error("%d sequence(s) failed: %s", len(failures), ", ".join(sorted(failures)))
+        return EXIT_SEQUENCE_FAILED
+    return 0
