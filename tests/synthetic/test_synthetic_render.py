@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deep_sort.synthetic import _background, render_frame
+from deep_sort.synthetic.render import _background, render_frame
 
 
 def fully_visible_rows(scene, frame_idx):

@@ -5,12 +5,8 @@ import numpy as np
 import pytest
 from synthetic_helpers import tiny_config
 
-from deep_sort.synthetic import (
-    SceneConfig,
-    _occlusion,
-    generate_scene,
-    scene_statistics,
-)
+from deep_sort.synthetic import SceneConfig, generate_scene, scene_statistics
+from deep_sort.synthetic.scene import _occlusion
 
 
 def assert_scenes_equal(a, b) -> None:
