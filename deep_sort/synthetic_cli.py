@@ -6,30 +6,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app.cli import configure_logging
+from .app.cli import configure_logging, non_negative_int, positive_int
 from .io.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,20 +26,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Directory that receives the sequence directories.")
     parser.add_argument("--detection_dir", type=Path, default=None,
                         help="Also write SEQ.npy detection files (det rows + descriptors) here.")
-    parser.add_argument("--sequences", type=_positive_int, default=1,
+    parser.add_argument("--sequences", type=positive_int, default=1,
                         help="Number of sequences (default: 1).")
     parser.add_argument("--preset", choices=["small", "dense", "mot20"], default="small",
                         help="Scene preset: small (960x540, ~10 people), dense (MOT16-04-like, "
                              "1920x1080, ~45 people), mot20 (~150 people). Default: small.")
-    parser.add_argument("--frames", type=_positive_int, default=None,
+    parser.add_argument("--frames", type=positive_int, default=None,
                         help="Frames per sequence (default: the preset's: 200, 1050, 500).")
     parser.add_argument("--people", type=float, default=None,
                         help="Mean number of people in view (default: the preset's).")
-    parser.add_argument("--width", type=_positive_int, default=None,
+    parser.add_argument("--width", type=positive_int, default=None,
                         help="Image width in pixels (default: the preset's).")
-    parser.add_argument("--height", type=_positive_int, default=None,
+    parser.add_argument("--height", type=positive_int, default=None,
                         help="Image height in pixels (default: the preset's).")
-    parser.add_argument("--seed", type=_non_negative_int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="Random seed; sequence seeds are derived from it (default: 0).")
     parser.add_argument("--images", action=argparse.BooleanOptionalAction, default=True,
                         help="Render img1/ JPEG frames (default: yes; --no-images for "

@@ -42,6 +42,33 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected True or False, got {text!r}")
 
 
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """Return an argparse ``type`` that accepts whole numbers >= ``minimum``.
+
+    Examples
+    --------
+    >>> int_at_least(1)("3")
+    3
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"int>={minimum}"
+    return parse
+
+
+#: argparse types for counts.
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
+
+
 def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
     """Log warnings (or info with ``verbose``; errors only with ``quiet``) to stderr."""
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING

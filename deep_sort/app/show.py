@@ -20,7 +20,7 @@ import numpy as np
 
 from ..io.errors import InputError
 from ..io.mot import SequenceInfo, load_detections, load_groundtruth, load_results, read_sequence
-from .cli import configure_logging
+from .cli import configure_logging, non_negative_int, positive_int
 from .image_viewer import screen_available
 from .video import check_video_path
 from .visualization import (
@@ -297,28 +297,6 @@ def play(inputs: ShowInputs, options: RenderOptions) -> int:
         return visualizer.play(list(inputs.frames), inputs.frame_data())
     finally:
         visualizer.close()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:

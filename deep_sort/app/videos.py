@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..io.errors import InputError
-from .cli import configure_logging
+from .cli import configure_logging, positive_int
 from .show import (
     RenderOptions,
     ShowInputs,
     add_render_arguments,
     load_inputs,
-    positive_int,
     render_options,
     render_video,
 )
