@@ -44,6 +44,63 @@ class Detection:
         self.confidence = confidence
         self.feature = np.asarray([] if feature is None else feature, dtype=np.float32)
 
+    @classmethod
+    def from_arrays(
+        cls,
+        tlwh: npt.ArrayLike,
+        confidence: npt.ArrayLike,
+        features: npt.ArrayLike | None = None,
+    ) -> list[Detection]:
+        """Create one detection per row, validating the whole stack at once.
+
+        Equivalent to ``[Detection(tlwh[i], confidence[i], features[i]) for i in
+        range(N)]`` (same values, dtypes and errors) without per-row checks.
+
+        Parameters
+        ----------
+        tlwh : array-like of shape (N, 4)
+            Boxes (left, top, width, height), pixels.
+        confidence : array-like of shape (N,)
+            Detector scores; each detection gets the element as is (a numpy
+            scalar for an ndarray).
+        features : array-like of shape (N, D), optional
+            Appearance descriptors, stored as float32 rows of one array.
+
+        Returns
+        -------
+        list of Detection
+
+        Raises
+        ------
+        ValueError
+            If a box is not finite or has a non-positive width or height.
+
+        Examples
+        --------
+        >>> [d.tlwh.tolist() for d in Detection.from_arrays([[1, 2, 3, 4]], [0.5])]
+        [[1.0, 2.0, 3.0, 4.0]]
+        """
+        tlwh = np.array(tlwh, dtype=np.float64).reshape(-1, 4)
+        n = len(tlwh)
+        if n == 0:
+            return []
+        if (not np.isfinite(tlwh).all() or (tlwh[:, 2:] <= 0).any()):
+            bad = int(np.flatnonzero(~np.isfinite(tlwh).all(axis=1) | (tlwh[:, 2:] <= 0).any(axis=1))[0])
+            cls(tlwh[bad], 0.0)  # raises with the single-detection message
+        if features is None:
+            features = np.zeros((n, 0), dtype=np.float32)
+        else:
+            features = np.array(features, dtype=np.float32).reshape(n, -1)
+        new = cls.__new__
+        detections = []
+        for box, score, feature in zip(tlwh, confidence, features):
+            detection = new(cls)
+            detection.tlwh = box
+            detection.confidence = score
+            detection.feature = feature
+            detections.append(detection)
+        return detections
+
     def to_tlbr(self) -> npt.NDArray[np.float64]:
         """Return the box as (x1, y1, x2, y2), shape (4,)."""
         return tlwh_to_tlbr(self.tlwh)

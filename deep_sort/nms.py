@@ -21,7 +21,9 @@ def non_max_suppression(
     tlwh : array-like of shape (N, 4)
         Boxes (left, top, w, h), pixels.
     max_bbox_overlap : float
-        Largest allowed overlap; at 1.0 only exact containment suppresses.
+        Largest allowed overlap. An overlap never exceeds 1 (a box inside
+        the picked one has exactly 1), so at 1.0 nothing is suppressed and
+        the function only sorts by score.
     scores : array-like of shape (N,), optional
         Detector confidences; without them boxes are ranked by bottom edge.
         Pass them in the detection file's dtype: the tie order depends on it.
@@ -40,22 +42,32 @@ def non_max_suppression(
     if len(boxes) == 0:
         return []
     x1, y1 = boxes[:, 0], boxes[:, 1]
-    x2, y2 = boxes[:, 2] + x1, boxes[:, 3] + y1
-    area = (x2 - x1 + 1) * (y2 - y1 + 1)
+    y2 = boxes[:, 3] + y1
     idxs = np.argsort(np.asarray(scores)) if scores is not None else np.argsort(y2)
+    order = idxs[::-1].tolist()  # pick order if nothing is suppressed
+    if max_bbox_overlap >= 1 and (boxes[:, 2:] >= 0).all():
+        # The intersection never exceeds the other box's area (both use the
+        # same rounded operations, which are monotone), so no overlap is > 1.
+        return order
+    x2 = boxes[:, 2] + x1
+    area = (x2 - x1 + 1) * (y2 - y1 + 1)
 
+    # overlap[i, j]: share of box j covered by box i, the same operations as
+    # the reference's per-pick computation, for all pairs at once.
+    w = np.maximum(0, np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :]) + 1)
+    h = np.maximum(0, np.minimum(y2[:, None], y2[None, :]) - np.maximum(y1[:, None], y1[None, :]) + 1)
+    suppresses = (w * h) / area[None, :] > max_bbox_overlap
+    np.fill_diagonal(suppresses, False)
+    if not suppresses.any():
+        return order
+
+    # Greedy: the highest-scoring box left is kept and removes every box it
+    # overlaps too much (boxes already removed or kept are not looked at again).
+    removed = np.zeros(len(boxes), dtype=bool)
     pick = []
-    while len(idxs) > 0:
-        last = len(idxs) - 1
-        i = idxs[last]
-        pick.append(int(i))
-        others = idxs[:last]
-        xx1 = np.maximum(x1[i], x1[others])
-        yy1 = np.maximum(y1[i], y1[others])
-        xx2 = np.minimum(x2[i], x2[others])
-        yy2 = np.minimum(y2[i], y2[others])
-        w = np.maximum(0, xx2 - xx1 + 1)
-        h = np.maximum(0, yy2 - yy1 + 1)
-        overlap = (w * h) / area[others]
-        idxs = np.delete(idxs, np.concatenate(([last], np.where(overlap > max_bbox_overlap)[0])))
+    for i in order:
+        if removed[i]:
+            continue
+        pick.append(i)
+        removed |= suppresses[i]
     return pick

@@ -1,10 +1,19 @@
-"""Nearest-neighbour appearance metric over per-track galleries (SPEC.md section 5)."""
+"""Nearest-neighbour appearance metric over per-track galleries (SPEC.md section 5).
+
+:meth:`NearestNeighborDistanceMetric.distance` is the reference reading (stack
+and normalise each gallery, one matrix product per track). The tracker uses
+:meth:`NearestNeighborDistanceMetric.masked_distance`, which reads the same
+samples from prepared ring buffers (:mod:`deep_sort.gallery`) and computes
+only the entries the Kalman gate lets through.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from .gallery import FeatureGallery, normalize_rows
 
 
 def _pdist(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
@@ -21,11 +30,11 @@ def _cosine_distance(a: npt.ArrayLike, b: npt.ArrayLike, data_is_normalized: boo
     """Cosine distances ``1 - <a/|a|, b/|b|>``, shape (len(a), len(b)).
 
     Computed in the inputs' precision (float32 descriptors give float32
-    distances, as in the published code).
+    distances, as in the published code). An all-zero descriptor is at
+    distance 1 from everything (see :func:`~deep_sort.gallery.normalize_rows`).
     """
     if not data_is_normalized:
-        a = np.asarray(a) / np.linalg.norm(a, axis=1, keepdims=True)
-        b = np.asarray(b) / np.linalg.norm(b, axis=1, keepdims=True)
+        a, b = normalize_rows(a), normalize_rows(b)
     return 1.0 - np.dot(a, b.T)
 
 
@@ -81,7 +90,9 @@ class NearestNeighborDistanceMetric:
     Attributes
     ----------
     samples : dict[int, list of ndarray of shape (D,)]
-        Gallery per track id, oldest first.
+        Gallery per track id, oldest first. Assign a new dict to replace the
+        galleries; do not modify the lists in place (the prepared copy used
+        by :meth:`masked_distance` would not see the change).
     """
 
     def __init__(self, metric: str, matching_threshold: float, budget: int | None = None) -> None:
@@ -98,7 +109,36 @@ class NearestNeighborDistanceMetric:
         self.metric = metric
         self.matching_threshold = matching_threshold
         self.budget = None if budget is None else int(budget)
-        self.samples: dict[int, list[np.ndarray]] = {}
+        self._gallery = FeatureGallery(metric, self.budget)
+        self._gallery_dtype: np.dtype | None = None
+        self._samples: dict[int, list[np.ndarray]] = {}
+
+    @property
+    def gallery(self) -> FeatureGallery:
+        """The galleries as prepared ring buffers (kept in step with :attr:`samples`)."""
+        return self._gallery
+
+    @property
+    def samples(self) -> dict[int, list[np.ndarray]]:
+        """Gallery per track id, oldest first (see the class attributes)."""
+        return self._samples
+
+    @samples.setter
+    def samples(self, samples: dict[int, list[np.ndarray]]) -> None:
+        self._samples = samples
+        self._gallery.clear()
+        self._gallery_dtype = None
+        for target, gallery in samples.items():
+            self._replace_prepared(target, gallery)
+
+    def _replace_prepared(self, target: int, gallery: list[np.ndarray]) -> None:
+        # The reference stacks a gallery in the common type of its samples.
+        stacked = np.asarray(gallery)
+        if self._gallery_dtype is None:
+            self._gallery_dtype = stacked.dtype
+        elif stacked.dtype != self._gallery_dtype:
+            self._gallery_dtype = np.dtype(object)  # mixed: re-stack per target from now on
+        self._gallery.replace(target, stacked)
 
     def partial_fit(self, features: npt.ArrayLike, targets: npt.ArrayLike, active_targets: Sequence[int]) -> None:
         """Append new samples to the galleries; drop galleries of inactive targets.
@@ -113,11 +153,22 @@ class NearestNeighborDistanceMetric:
             Track ids whose galleries are kept (the confirmed tracks).
         """
         for feature, target in zip(features, targets):
-            gallery = self.samples.setdefault(target, [])
+            gallery = self._samples.setdefault(target, [])
             gallery.append(feature)
             if self.budget is not None and len(gallery) > self.budget:
                 del gallery[: len(gallery) - self.budget]
-        self.samples = {k: self.samples[k] for k in active_targets}
+        self._samples = {k: self._samples[k] for k in active_targets}
+
+        if len(features):
+            stacked = np.asarray(features)
+            if self._gallery_dtype is None or stacked.dtype == self._gallery_dtype:
+                self._gallery_dtype = stacked.dtype
+                self._gallery.add(stacked, targets)
+            else:
+                for target in dict.fromkeys(targets):
+                    if target in self._samples:
+                        self._replace_prepared(target, self._samples[target])
+        self._gallery.keep(active_targets)
 
     def distance(self, features: npt.ArrayLike, targets: Sequence[int]) -> np.ndarray:
         """Cost matrix between targets' galleries and query descriptors.
@@ -137,5 +188,37 @@ class NearestNeighborDistanceMetric:
         """
         cost_matrix = np.zeros((len(targets), len(features)))
         for i, target in enumerate(targets):
-            cost_matrix[i, :] = self._metric(self.samples[target], features)
+            cost_matrix[i, :] = self._metric(self._samples[target], features)
         return cost_matrix
+
+    def masked_distance(
+        self,
+        features: npt.ArrayLike,
+        targets: Sequence[int],
+        mask: npt.ArrayLike | None = None,
+        fill: float = np.inf,
+    ) -> np.ndarray:
+        """:meth:`distance` for the entries where ``mask`` is True only.
+
+        Reads the galleries from prepared ring buffers (see
+        :class:`~deep_sort.gallery.FeatureGallery`); each entry is one
+        matrix-vector product over the target's gallery. The products may round
+        differently in the last bit of float32 from the reference's
+        matrix-matrix products.
+
+        Parameters
+        ----------
+        features : array-like of shape (M, D)
+            Query descriptors (detections).
+        targets : sequence of int, length N
+            Track ids; each must have a gallery.
+        mask : array-like of shape (N, M), bool, optional
+            Entries to compute; all by default.
+        fill : float
+            Value of the other entries.
+
+        Returns
+        -------
+        ndarray of shape (N, M), float64
+        """
+        return self._gallery.distance(features, targets, mask, fill)

@@ -45,6 +45,10 @@ class Track:
 
     Attributes
     ----------
+    mean : ndarray of shape (8,)
+        Current state mean (see :class:`StackedStates` for tracks owned by a tracker).
+    covariance : ndarray of shape (8, 8)
+        Current state covariance.
     hits : int
         Number of measurement updates, counting the first detection.
     age : int
@@ -57,8 +61,8 @@ class Track:
         them once the track is confirmed).
     """
 
-    __slots__ = ("mean", "covariance", "track_id", "hits", "age", "time_since_update", "state",
-                 "features", "_n_init", "_max_age")
+    __slots__ = ("_mean", "_covariance", "_store", "_column", "track_id", "hits", "age",
+                 "time_since_update", "state", "features", "_n_init", "_max_age")
 
     def __init__(
         self,
@@ -69,8 +73,10 @@ class Track:
         max_age: int,
         feature: npt.NDArray[np.float32] | None = None,
     ) -> None:
-        self.mean = mean
-        self.covariance = covariance
+        self._store: StackedStates | None = None
+        self._column = -1
+        self._mean = mean
+        self._covariance = covariance
         self.track_id = track_id
         self.hits = 1
         self.age = 1
@@ -79,6 +85,37 @@ class Track:
         self.features = [] if feature is None else [feature]
         self._n_init = n_init
         self._max_age = max_age
+
+    @property
+    def mean(self) -> npt.NDArray[np.float64]:
+        """State mean (cx, cy, a, h, vcx, vcy, va, vh), shape (8,)."""
+        store = self._store
+        return self._mean if store is None else store.mean[:, self._column]
+
+    @mean.setter
+    def mean(self, mean: npt.NDArray[np.float64]) -> None:
+        self._detach()
+        self._mean = mean
+
+    @property
+    def covariance(self) -> npt.NDArray[np.float64]:
+        """State covariance, shape (8, 8)."""
+        store = self._store
+        return self._covariance if store is None else store.covariance[:, :, self._column]
+
+    @covariance.setter
+    def covariance(self, covariance: npt.NDArray[np.float64]) -> None:
+        self._detach()
+        self._covariance = covariance
+
+    def _detach(self) -> None:
+        """Own the state again (views of the store's current arrays, which are never written to)."""
+        store = self._store
+        if store is not None:
+            self._mean = store.mean[:, self._column]
+            self._covariance = store.covariance[:, :, self._column]
+            self._store = None
+            store.changed = True
 
     def to_tlwh(self) -> npt.NDArray[np.float64]:
         """Return the current state's box as (left, top, w, h), shape (4,)."""
@@ -100,7 +137,16 @@ class Track:
         A tentative track becomes confirmed when ``hits`` reaches ``n_init``.
         """
         self.mean, self.covariance = kf.update(self.mean, self.covariance, detection.to_xyah())
-        self.features.append(detection.feature)
+        self.mark_hit(detection.feature)
+
+    def mark_hit(self, feature: npt.NDArray[np.float32]) -> None:
+        """Record an association: the bookkeeping half of :meth:`update`.
+
+        Keeps ``feature``, counts the hit, resets ``time_since_update`` and
+        confirms a tentative track at ``n_init`` hits. The tracker calls it
+        after correcting all matched tracks' Kalman states at once.
+        """
+        self.features.append(feature)
         self.hits += 1
         self.time_since_update = 0
         if self.state == TrackState.Tentative and self.hits >= self._n_init:
@@ -128,3 +174,68 @@ class Track:
     def __repr__(self) -> str:
         return (f"Track(id={self.track_id}, state={self.state.name}, hits={self.hits}, "
                 f"age={self.age}, time_since_update={self.time_since_update})")
+
+
+class StackedStates:
+    """The Kalman states of a list of tracks, stacked with the batch axis last.
+
+    A tracker keeps its tracks' states here so that it can predict, correct
+    and gate all of them with one call each (see
+    :meth:`KalmanFilter.predict_stacked`). A bound track reads ``mean`` and
+    ``covariance`` as views of its column; the arrays are replaced, never
+    written to, when the states change (as ``Track.predict`` replaces a
+    track's arrays), and assigning a new mean or covariance to a track
+    unbinds it.
+
+    Attributes
+    ----------
+    mean : ndarray of shape (8, N), float64, C-contiguous
+        Column i is the mean of the i-th bound track.
+    covariance : ndarray of shape (8, 8, N), float64, C-contiguous
+    changed : bool
+        Set when a bound track was unbound since the last :meth:`bind`.
+    """
+
+    __slots__ = ("mean", "covariance", "changed", "_tracks")
+
+    def __init__(self) -> None:
+        self.mean = np.zeros((8, 0))
+        self.covariance = np.zeros((8, 8, 0))
+        self.changed = False
+        self._tracks: list[Track] = []
+
+    def bind(self, tracks: list[Track], mean: np.ndarray, covariance: np.ndarray) -> None:
+        """Make ``mean`` (8, N) and ``covariance`` (8, 8, N) the states of ``tracks`` (column i = tracks[i]).
+
+        Tracks bound before and not in ``tracks`` are unbound first (they keep
+        their last state).
+        """
+        kept = set(map(id, tracks))
+        for track in self._tracks:
+            if track._store is self and id(track) not in kept:
+                track._detach()
+        self.mean, self.covariance = mean, covariance
+        for column, track in enumerate(tracks):
+            track._store = self
+            track._column = column
+        self._tracks = list(tracks)
+        self.changed = False
+
+    def replace(self, mean: np.ndarray, covariance: np.ndarray) -> None:
+        """Give the bound tracks new states, column by column."""
+        self.mean, self.covariance = mean, covariance
+
+    def is_bound(self, tracks: list[Track]) -> bool:
+        """Return True if ``tracks`` are exactly the bound tracks, in column order, none unbound since."""
+        return not self.changed and tracks == self._tracks
+
+    def stack(self, tracks: list[Track]) -> None:
+        """Bind ``tracks``, taking their current states (copied into new stacked arrays)."""
+        means = [track.mean for track in tracks]
+        covariances = [track.covariance for track in tracks]
+        mean = np.zeros((8, len(tracks)))
+        covariance = np.zeros((8, 8, len(tracks)))
+        if tracks:
+            mean[:] = np.array(means, dtype=np.float64).reshape(-1, 8).T
+            covariance[:] = np.array(covariances, dtype=np.float64).reshape(-1, 8, 8).transpose(1, 2, 0)
+        self.bind(tracks, mean, covariance)

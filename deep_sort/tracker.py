@@ -1,15 +1,45 @@
-"""The multi-target tracker: predict, associate, update (SPEC.md sections 4-5)."""
+"""The multi-target tracker: predict, associate, update (SPEC.md sections 4-5).
+
+The algorithm reads as in the paper and SPEC.md: per frame, :meth:`Tracker.predict`
+runs ``Track.predict`` on every track; :meth:`Tracker.update` runs the
+matching cascade (gated appearance cost, by time since update), the IoU stage,
+``Track.update`` / ``Track.mark_missed`` / new tracks, and the gallery update.
+``tests/core/test_equivalence.py`` keeps a reference tracker written exactly
+that way, track by track, and checks this one against it.
+
+How this one is faster, with the same results:
+
+- Kalman states of all tracks live in two stacked arrays (batch axis last,
+  :class:`~deep_sort.track.StackedStates`); every ``Track.mean`` /
+  ``Track.covariance`` is a view of its column. Predict, correct, initiate
+  and gate run once per frame for all tracks
+  (:meth:`KalmanFilter.predict_stacked` and friends), bit for bit as the
+  per-track methods.
+- Gating does not depend on the cascade level: it is computed once per frame
+  for all confirmed tracks x detections. A level's cost matrix is then
+  ``INFTY_COST`` except inside the gate, so appearance distances are
+  computed only there (one matrix-vector product per pair, over the track's
+  prepared gallery, :class:`~deep_sort.gallery.FeatureGallery`) and the level
+  is solved by ``linear_assignment.assign_sparse``.
+- Only cascade levels that have tracks are visited; the unmatched tracks
+  keep the published ``list(set(...))`` order.
+"""
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 import numpy as np
 
-from . import iou_matching, linear_assignment
+from . import linear_assignment
+from .boxes import tlwh_to_xyah, xyah_to_tlwh
 from .detection import Detection
-from .kalman_filter import KalmanFilter
+from .iou_matching import iou_cost_matrix, iou_matrix
+from .kalman_filter import CHI2INV95, KalmanFilter
 from .nn_matching import NearestNeighborDistanceMetric
-from .track import Track
+from .track import StackedStates, Track, TrackState
+
+_get_state = operator.attrgetter("state")
 
 
 class Tracker:
@@ -35,7 +65,11 @@ class Tracker:
     Attributes
     ----------
     tracks : list of Track
-        Live tracks, oldest first.
+        Live tracks, oldest first. Their ``mean`` and ``covariance`` are views
+        of the tracker's stacked states (:class:`~deep_sort.track.StackedStates`),
+        replaced (never written into) on every predict and update, as
+        ``Track.predict`` / ``Track.update`` do. Assigning a track new arrays,
+        or adding/removing tracks, is picked up on the next call.
     kf : KalmanFilter
     """
 
@@ -59,109 +93,298 @@ class Tracker:
         self.kf = KalmanFilter()
         self.tracks: list[Track] = []
         self._next_id = 1
+        self._states = StackedStates()
 
     def reset(self) -> None:
         """Forget all tracks and galleries; ids start again at 1."""
         self.tracks = []
         self._next_id = 1
+        self._states.bind([], np.zeros((8, 0)), np.zeros((8, 8, 0)))
         if self.metric is not None:
             self.metric.samples = {}
 
     def predict(self) -> None:
-        """Propagate every track one frame ahead. Call once per frame, before :meth:`update`."""
-        for track in self.tracks:
-            track.predict(self.kf)
+        """Propagate every track one frame ahead. Call once per frame, before :meth:`update`.
 
-    def update(self, detections: Sequence[Detection]) -> None:
+        Same as ``track.predict(self.kf)`` for each track.
+        """
+        self._sync_states()
+        if self.tracks:
+            self._states.replace(*self.kf.predict_stacked(self._states.mean, self._states.covariance))
+        for track in self.tracks:
+            track.age += 1
+            track.time_since_update += 1
+
+    def update(self, detections: Sequence[Detection]) -> list[tuple[int, int]]:
         """Associate the frame's detections, update tracks, start new ones.
 
         Parameters
         ----------
         detections : sequence of Detection
             This frame's detections, in the order that decides new track ids.
+
+        Returns
+        -------
+        list of (int, int)
+            ``(track_id, detection_index)`` for every track this frame's
+            detections updated (matching cascade, then IoU stage) and then
+            every new track, in id order; ``detection_index`` indexes
+            ``detections``.
         """
-        matches, unmatched_tracks, unmatched_detections = self._match(detections)
-        for track_idx, detection_idx in matches:
-            self.tracks[track_idx].update(self.kf, detections[detection_idx])
+        self._sync_states()
+        tracks = self.tracks
+        tlwh = np.array([d.tlwh for d in detections], dtype=np.float64).reshape(-1, 4)
+        xyah = tlwh_to_xyah(tlwh)
+        matches, unmatched_tracks, unmatched_detections = self._match(detections, tlwh, xyah)
+
+        # Track.update for each match (one batched Kalman correction, then
+        # each track's bookkeeping), Track.mark_missed for the others.
+        n_tracks = len(tracks)
+        source_rows = list(range(n_tracks))  # column of each track's next state in the stacks
+        stacked_mean, stacked_covariance = [self._states.mean], [self._states.covariance]
+        if matches:
+            track_rows, detection_rows = zip(*matches)
+            updated_mean, updated_covariance = self.kf.update_stacked(
+                *self._stacked(track_rows), xyah.take(detection_rows, axis=0)
+            )
+            stacked_mean.append(updated_mean)
+            stacked_covariance.append(updated_covariance)
+            for row, (track_idx, detection_idx) in enumerate(matches, start=n_tracks):
+                tracks[track_idx].mark_hit(detections[detection_idx].feature)
+                source_rows[track_idx] = row
+        associations = [(tracks[track_idx].track_id, detection_idx) for track_idx, detection_idx in matches]
         for track_idx in unmatched_tracks:
-            self.tracks[track_idx].mark_missed()
-        for detection_idx in unmatched_detections:
-            self._initiate_track(detections[detection_idx])
-        self.tracks = [t for t in self.tracks if not t.is_deleted()]
+            tracks[track_idx].mark_missed()
+
+        # New tracks in unmatched-detection order (it decides their ids).
+        if unmatched_detections:
+            new_mean, new_covariance = self.kf.initiate_stacked(xyah.take(unmatched_detections, axis=0))
+            first_row = n_tracks + len(matches)
+            for row, detection_idx in enumerate(unmatched_detections):
+                feature = detections[detection_idx].feature
+                tracks.append(Track(
+                    new_mean[:, row], new_covariance[:, :, row], self._next_id, self.n_init, self.max_age,
+                    feature if feature.size else None,
+                ))
+                source_rows.append(first_row + row)
+                associations.append((self._next_id, detection_idx))
+                self._next_id += 1
+            stacked_mean.append(new_mean)
+            stacked_covariance.append(new_covariance)
+
+        # Drop deleted tracks; the stacked state follows the list.
+        changed_list = len(tracks) > n_tracks
+        if TrackState.Deleted in map(_get_state, tracks):
+            alive = [i for i, t in enumerate(tracks) if t.state is not TrackState.Deleted]
+            self.tracks = tracks = [tracks[i] for i in alive]
+            source_rows = [source_rows[i] for i in alive]
+            changed_list = True
+        if len(stacked_mean) > 1 or changed_list:
+            mean = np.concatenate(stacked_mean, axis=1).take(source_rows, axis=1)
+            covariance = np.concatenate(stacked_covariance, axis=2).take(source_rows, axis=2)
+            if changed_list:
+                self._states.bind(tracks, mean, covariance)
+            else:
+                self._states.replace(mean, covariance)
 
         if self.metric is None:
-            for track in self.tracks:
+            for track in tracks:
                 track.features = []
-            return
+            return associations
         # Confirmed tracks hand their pending descriptors to the gallery;
         # tentative ones keep them until they are confirmed.
-        active_targets = [t.track_id for t in self.tracks if t.is_confirmed()]
-        features, targets = [], []
-        for track in self.tracks:
-            if not track.is_confirmed():
+        active_targets, features, targets = [], [], []
+        for track in tracks:
+            if track.state is not TrackState.Confirmed:
                 continue
-            features += track.features
-            targets += [track.track_id] * len(track.features)
-            track.features = []
+            active_targets.append(track.track_id)
+            if track.features:
+                features += track.features
+                targets += [track.track_id] * len(track.features)
+                track.features = []
         self.metric.partial_fit(features, targets, active_targets)
+        return associations
 
-    def _gated_appearance_cost(
-        self,
-        tracks: Sequence[Track],
-        detections: Sequence[Detection],
-        track_indices: list[int],
-        detection_indices: list[int],
-    ) -> np.ndarray:
-        features = np.array([detections[i].feature for i in detection_indices])
-        targets = [tracks[i].track_id for i in track_indices]
-        cost_matrix = self.metric.distance(features, targets)
-        return linear_assignment.gate_cost_matrix(
-            self.kf, cost_matrix, tracks, detections, track_indices, detection_indices
-        )
+    def track_tlwh(self) -> np.ndarray:
+        """Return ``track.to_tlwh()`` of every track at once.
 
-    def _gated_iou_cost(
-        self,
-        tracks: Sequence[Track],
-        detections: Sequence[Detection],
-        track_indices: list[int],
-        detection_indices: list[int],
-    ) -> np.ndarray:
-        # Motion-only cascade: IoU of the predicted box, whatever the track's age.
-        candidates = np.asarray([detections[i].tlwh for i in detection_indices]).reshape(-1, 4)
-        cost_matrix = np.array([1.0 - iou_matching.iou(tracks[i].to_tlwh(), candidates) for i in track_indices])
-        return linear_assignment.gate_cost_matrix(
-            self.kf, cost_matrix, tracks, detections, track_indices, detection_indices
-        )
+        Returns
+        -------
+        ndarray of shape (len(tracks), 4), float64
+            Row i: box (left, top, w, h) of ``self.tracks[i]``'s current state.
+        """
+        self._sync_states()
+        return self._predicted_tlwh()
 
-    def _match(self, detections: Sequence[Detection]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-        confirmed_tracks = [i for i, t in enumerate(self.tracks) if t.is_confirmed()]
-        unconfirmed_tracks = [i for i, t in enumerate(self.tracks) if not t.is_confirmed()]
+    # ------------------------------------------------------------------ association
 
-        if self.metric is not None:
-            cascade_cost, cascade_threshold = self._gated_appearance_cost, self.metric.matching_threshold
-        else:
-            cascade_cost, cascade_threshold = self._gated_iou_cost, self.max_iou_distance
-        matches_a, unmatched_tracks_a, unmatched_detections = linear_assignment.matching_cascade(
-            cascade_cost, cascade_threshold, self.max_age, self.tracks, detections, confirmed_tracks
+    def _match(
+        self, detections: Sequence[Detection], tlwh: np.ndarray, xyah: np.ndarray
+    ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """SPEC.md section 5, steps 1-3: matching cascade, then the IoU stage."""
+        tracks = self.tracks
+        confirmed_tracks, unconfirmed_tracks = [], []
+        for i, state in enumerate(map(_get_state, tracks)):
+            (confirmed_tracks if state is TrackState.Confirmed else unconfirmed_tracks).append(i)
+
+        matches_a, unmatched_tracks_a, unmatched_detections = self._matching_cascade(
+            detections, confirmed_tracks, tlwh, xyah
         )
 
         # IoU stage: unconfirmed tracks, then confirmed ones that were seen in
         # the previous frame but found no appearance match.
         iou_track_candidates = unconfirmed_tracks + [
-            k for k in unmatched_tracks_a if self.tracks[k].time_since_update == 1
+            k for k in unmatched_tracks_a if tracks[k].time_since_update == 1
         ]
-        unmatched_tracks_a = [k for k in unmatched_tracks_a if self.tracks[k].time_since_update != 1]
+        unmatched_tracks_a = [k for k in unmatched_tracks_a if tracks[k].time_since_update != 1]
+
+        def iou_cost_metric(tracks, detections, track_indices, detection_indices):
+            return iou_cost_matrix(
+                self._predicted_tlwh(track_indices),
+                [tracks[k].time_since_update for k in track_indices],
+                tlwh.take(detection_indices, axis=0),
+            )
+
         matches_b, unmatched_tracks_b, unmatched_detections = linear_assignment.min_cost_matching(
-            iou_matching.iou_cost, self.max_iou_distance, self.tracks, detections,
-            iou_track_candidates, unmatched_detections,
+            iou_cost_metric, self.max_iou_distance, tracks, detections, iou_track_candidates, unmatched_detections
         )
 
         matches = matches_a + matches_b
         unmatched_tracks = list(set(unmatched_tracks_a + unmatched_tracks_b))
         return matches, unmatched_tracks, unmatched_detections
 
-    def _initiate_track(self, detection: Detection) -> None:
-        mean, covariance = self.kf.initiate(detection.to_xyah())
-        feature = detection.feature if detection.feature.size else None
-        self.tracks.append(Track(mean, covariance, self._next_id, self.n_init, self.max_age, feature))
-        self._next_id += 1
+    def _matching_cascade(
+        self,
+        detections: Sequence[Detection],
+        confirmed_tracks: list[int],
+        tlwh: np.ndarray,
+        xyah: np.ndarray,
+    ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """``linear_assignment.matching_cascade`` over the confirmed tracks with the gated cost.
+
+        The cost is the appearance distance (``metric.distance``), or
+        ``1 - IoU`` with the predicted box in motion-only mode; entries whose
+        Kalman gating distance exceeds ``CHI2INV95[4]`` are ``INFTY_COST``
+        (``linear_assignment.gate_cost_matrix``); threshold
+        ``metric.matching_threshold`` (``max_iou_distance`` in motion-only mode).
+
+        Gating does not depend on the level, so it is computed once for all
+        confirmed tracks x detections. A level computes appearance distances
+        only inside the gate (its tracks x the detections still unmatched);
+        a level with nothing inside the gate is solved as the constant
+        ``INFTY_COST`` matrix it is (``linear_assignment.assign_sparse``).
+        """
+        tracks = self.tracks
+        infty = linear_assignment.INFTY_COST
+        if self.metric is not None:
+            threshold = self.metric.matching_threshold
+        else:
+            threshold = self.max_iou_distance
+
+        tracks_by_level: dict[int, list[int]] = {}
+        for k in confirmed_tracks:
+            level = tracks[k].time_since_update - 1
+            if 0 <= level < self.max_age:
+                tracks_by_level.setdefault(level, []).append(k)
+
+        matches: list[tuple[int, int]] = []
+        unmatched_detections = list(range(len(detections)))
+        if tracks_by_level and unmatched_detections:
+            matches, unmatched_detections = self._solve_cascade_levels(
+                detections, confirmed_tracks, tracks_by_level, tlwh, xyah, threshold
+            )
+        unmatched_tracks = list(set(confirmed_tracks) - set(k for k, _ in matches))
+        return matches, unmatched_tracks, unmatched_detections
+
+    def _solve_cascade_levels(
+        self,
+        detections: Sequence[Detection],
+        confirmed_tracks: list[int],
+        tracks_by_level: dict[int, list[int]],
+        tlwh: np.ndarray,
+        xyah: np.ndarray,
+        threshold: float,
+    ) -> tuple[list[tuple[int, int]], list[int]]:
+        """Run the cascade levels in increasing order; return the matches and unmatched detections."""
+        tracks = self.tracks
+        infty = linear_assignment.INFTY_COST
+
+        gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
+        # Detections inside each confirmed track's gate, as a bit mask (bit d
+        # = detection d), and the detections still unmatched, likewise.
+        gate = dict(zip(confirmed_tracks, _row_bitmasks(~(gating_distance > CHI2INV95[4]))))
+        remaining = (1 << len(detections)) - 1
+        matches: list[tuple[int, int]] = []
+        unmatched_detections = list(range(len(detections)))
+        if self.metric is not None:
+            queries = self.metric.gallery.prepare(np.array([d.feature for d in detections]))
+        else:
+            iou_cost = 1.0 - iou_matrix(self._predicted_tlwh(), tlwh)
+
+        for level in sorted(tracks_by_level):
+            if not unmatched_detections:
+                break
+            track_indices = tracks_by_level[level]
+            pair_rows, pair_tracks, pair_detections = [], [], []
+            for row, k in enumerate(track_indices):
+                inside = gate[k] & remaining
+                while inside:
+                    lowest = inside & -inside
+                    inside ^= lowest
+                    pair_rows.append(row)
+                    pair_tracks.append(k)
+                    pair_detections.append(lowest.bit_length() - 1)
+            entries = {}
+            if pair_rows:
+                if self.metric is not None:
+                    values = self.metric.gallery.pair_distances(
+                        queries, [tracks[k].track_id for k in pair_tracks], pair_detections
+                    )
+                else:
+                    values = iou_cost[pair_tracks, pair_detections]
+                column = {d: j for j, d in enumerate(unmatched_detections)}
+                entries = {
+                    (row, column[d]): value
+                    for row, d, value in zip(pair_rows, pair_detections, values.tolist())
+                }
+            matches_l, _, unmatched_detections = linear_assignment.assign_sparse(
+                entries, infty, threshold, track_indices, unmatched_detections
+            )
+            for _, d in matches_l:
+                remaining ^= 1 << d
+            matches += matches_l
+        return matches, unmatched_detections
+
+    # ------------------------------------------------------------------ stacked state
+
+    def _stacked(self, track_indices: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Stacked mean (8, N) and covariance (8, 8, N) of the given tracks (all by default)."""
+        mean, covariance = self._states.mean, self._states.covariance
+        if track_indices is None:
+            return mean, covariance
+        return mean.take(track_indices, axis=1), covariance.take(track_indices, axis=2)
+
+    def _predicted_tlwh(self, track_indices: Sequence[int] | None = None) -> np.ndarray:
+        """``Track.to_tlwh()`` of the given tracks (all by default), shape (N, 4)."""
+        mean = self._states.mean
+        if track_indices is not None:
+            mean = mean.take(track_indices, axis=1)
+        return xyah_to_tlwh(mean[:4].T)
+
+    def _sync_states(self) -> None:
+        """Re-stack the states if tracks were added, removed or given new arrays from outside."""
+        if not self._states.is_bound(self.tracks):
+            self._states.stack(self.tracks)
+
+
+def _row_bitmasks(matrix: np.ndarray) -> list[int]:
+    """Encode each row of a boolean matrix (N, M) as an int whose bit j is ``matrix[i, j]``."""
+    masks = [0] * len(matrix)
+    for start in range(0, matrix.shape[1], 64):
+        # Sums of distinct powers of two: exact in uint64.
+        chunk = np.dot(matrix[:, start:start + 64], _POWERS_OF_TWO[:min(64, matrix.shape[1] - start)])
+        masks = [mask | (word << start) for mask, word in zip(masks, chunk.tolist())]
+    return masks
+
+
+_POWERS_OF_TWO = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
