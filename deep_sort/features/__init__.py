@@ -1,0 +1,33 @@
+"""Appearance descriptors: crop detection patches, run the mars-small128 network.
+
+- :mod:`.patches`: crop + resize as the published tool does (OpenCV).
+- :mod:`.encoder`: TensorFlow / OpenVINO backends, :func:`create_box_encoder`.
+- :mod:`.mars_small128`: the network rebuilt without tf_slim (frozen-graph writer).
+- :mod:`.generate`, :mod:`.freeze`: ``main()`` of ``tools/generate_detections.py``
+  and ``tools/freeze_model.py``.
+
+Names are loaded on first use, so importing this package imports neither
+OpenCV nor a deep-learning framework.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "BoxEncoder": "encoder",
+    "ImageEncoder": "encoder",
+    "create_box_encoder": "encoder",
+    "load_image_encoder": "encoder",
+    "available_backends": "encoder",
+    "extract_image_patch": "patches",
+    "extract_image_patches": "patches",
+    "patch_regions": "patches",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
