@@ -16,13 +16,14 @@ from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
 from ..nms import non_max_suppression
 from ..nn_matching import NearestNeighborDistanceMetric
-from ..track import Track
+from ..track import Track, TrackState
 from ..tracker import Tracker
 
 logger = logging.getLogger(__name__)
 
 #: Callback called after every frame: (frame_idx, detections after NMS, tracker).
-FrameCallback = Callable[[int, list[Detection], Tracker], None]
+#: Returning False stops the run after that frame (the display's Esc key).
+FrameCallback = Callable[[int, list[Detection], Tracker], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,9 @@ def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection
     rows = rows[keep]
     if len(rows) == 0:
         return []
-    detections = [Detection(row[2:6], row[6], row[MOT_COLUMNS:]) for row in rows]
     # Scores stay in the file's dtype: argsort's order of ties depends on it.
-    indices = non_max_suppression(rows[:, 2:6], config.nms_max_overlap, rows[:, 6])
-    return [detections[i] for i in indices]
+    rows = rows[non_max_suppression(rows[:, 2:6], config.nms_max_overlap, rows[:, 6])]
+    return Detection.from_arrays(rows[:, 2:6], rows[:, 6], rows[:, MOT_COLUMNS:])
 
 
 def track_outputs(frame_idx: int, tracks: list[Track]) -> list[list[float]]:
@@ -136,6 +136,18 @@ def track_outputs(frame_idx: int, tracks: list[Track]) -> list[list[float]]:
         left, top, width, height = track.to_tlwh()
         rows.append([frame_idx, track.track_id, left, top, width, height])
     return rows
+
+
+def _frame_results(frame_idx: int, tracker: Tracker) -> npt.NDArray[np.float64]:
+    """:func:`track_outputs` of ``tracker.tracks`` as an array of shape (K, 6), float64."""
+    tracks = tracker.tracks
+    selected = [i for i, t in enumerate(tracks) if t.state is TrackState.Confirmed and t.time_since_update <= 1]
+    results = np.empty((len(selected), 6))
+    if selected:
+        results[:, 0] = frame_idx
+        results[:, 1] = [tracks[i].track_id for i in selected]
+        results[:, 2:] = tracker.track_tlwh().take(selected, axis=0)
+    return results
 
 
 def frame_range(seq_info: SequenceInfo, detections: np.ndarray) -> range:
@@ -163,11 +175,15 @@ def iterate_tracking(
         The tracker after ``predict`` and ``update`` on this frame.
     """
     tracker = create_tracker(config, with_appearance=detections.shape[1] > MOT_COLUMNS)
-    order, offsets = frame_offsets(detections[:, 0])
+    frames = detections[:, 0]
+    if len(frames) > 1 and (frames[1:] < frames[:-1]).any():
+        detections = detections[np.argsort(frames, kind="stable")]  # file order kept within a frame
+    # Index frames once: each frame's rows are a view of one contiguous block.
+    _, offsets = frame_offsets(detections[:, 0])
     empty = detections[:0]
     for frame_idx in frame_range(seq_info, detections):
         span = offsets.get(frame_idx)
-        rows = detections[order[span[0]:span[1]]] if span else empty
+        rows = detections[span[0]:span[1]] if span else empty
         frame_dets = frame_detections(rows, config)
         tracker.predict()
         tracker.update(frame_dets)
@@ -196,7 +212,7 @@ def run_sequence(
         Show a progress bar over frames (stderr).
     frame_callback : callable, optional
         Called after every frame with ``(frame_idx, detections, tracker)``
-        (used by the display).
+        (used by the display); returning False stops the run after that frame.
 
     Returns
     -------
@@ -223,12 +239,13 @@ def run_sequence(
         from tqdm import tqdm
 
         steps = tqdm(steps, total=len(frames), desc=seq_info.name, unit="frame", leave=False)
-    results: list[list[float]] = []
+    results = [np.zeros((0, 6))]
     for frame_idx, frame_dets, tracker in steps:
-        results += track_outputs(frame_idx, tracker.tracks)
-        if frame_callback is not None:
-            frame_callback(frame_idx, frame_dets, tracker)
-    return np.asarray(results, dtype=np.float64).reshape(-1, 6)
+        results.append(_frame_results(frame_idx, tracker))
+        if frame_callback is not None and frame_callback(frame_idx, frame_dets, tracker) is False:
+            logger.warning("%s: stopped by the user after frame %d", seq_info.name, frame_idx)
+            break
+    return np.concatenate(results)
 
 
 def track_sequence(

@@ -145,3 +145,18 @@ def test_display_with_images_but_no_screen_runs_headless(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "no screen available; running without display" in result.stderr
     assert len(load_results(tmp_path / "o.txt")) == 6
+
+
+def test_frame_callback_returning_false_stops_the_run(tmp_path):
+    from deep_sort.app.pipeline import TrackingConfig, run_sequence
+
+    seq = write_sequence(tmp_path, moving_box_rows())
+    seen = []
+
+    def callback(frame_idx, detections, tracker):
+        seen.append(frame_idx)
+        return frame_idx < 4  # "Esc" at frame 4
+
+    rows = run_sequence(seq, None, TrackingConfig(), frame_callback=callback)
+    assert seen == [1, 2, 3, 4]
+    assert rows[:, 0].tolist() == [3, 4]
