@@ -28,8 +28,12 @@ from pathlib import Path
 from .app.cli import configure_logging
 from .io.errors import InputError
 
-#: Default output folder: the project's working data folder.
-DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parents[1] / "work" / "demo"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+#: Default output folder: the checkout's working data folder ``work/demo``, or
+#: ``deep_sort_demo`` in the current directory for an installed package.
+DEFAULT_OUTPUT_DIR = (
+    _CHECKOUT / "work" / "demo" if (_CHECKOUT / "run.py").is_file() else Path("deep_sort_demo")
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the whole DeepSORT toolkit end to end on a generated synthetic split.",
     )
     parser.add_argument("--output_dir", type=Path, default=DEFAULT_OUTPUT_DIR,
-                        help="Where every artefact goes. Default: work/demo in the project.")
+                        help="Where every artefact goes. Default: work/demo in the checkout "
+                             "(deep_sort_demo/ in the current directory for an installed package).")
     parser.add_argument("--precomputed", action="store_true",
                         help="Use the generator's per-identity descriptors instead of running the "
                              "CNN (no TensorFlow, a faster first look).")
