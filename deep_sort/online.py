@@ -29,7 +29,7 @@ from .app.pipeline import TrackingConfig, create_tracker
 from .boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from .detection import Detection
 from .nms import non_max_suppression
-from .track import Track, TrackState
+from .track import TrackState
 from .tracker import Tracker
 
 logger = logging.getLogger(__name__)
@@ -124,19 +124,19 @@ class Tracks:
         return cls(*([[]] * len(fields(cls))))
 
     @classmethod
-    def from_tracks(cls, tracks: list[Track], detection_index: dict[int, int],
-                    class_id: dict[int, int]) -> Tracks:
-        """Collect tracker tracks into arrays.
+    def from_tracker(cls, tracker: Tracker, detection_index: dict[int, int], class_id: dict[int, int]) -> Tracks:
+        """Collect the tracker's live tracks into arrays.
 
         Parameters
         ----------
-        tracks : list of Track
+        tracker : Tracker
         detection_index, class_id : dict[int, int]
             Per track id; missing ids get -1.
         """
+        tracks = tracker.tracks
         return cls(
             track_id=[t.track_id for t in tracks],
-            tlwh=[t.to_tlwh() for t in tracks],
+            tlwh=tracker.track_tlwh(),
             state=[t.state.value for t in tracks],
             hits=[t.hits for t in tracks],
             age=[t.age for t in tracks],
@@ -383,8 +383,8 @@ class DeepSort:
         self._class_id: dict[int, int] = {}
         #: Frames passed to :meth:`update` since the start or the last :meth:`reset`.
         self.frame_count = 0
-        #: Detections dropped for an all-zero descriptor (no pixels of the box in the frame).
-        self.n_dropped_detections = 0
+        #: Detections so far whose descriptor was all zeros (no pixels of the box in the frame).
+        self.n_zero_descriptors = 0
 
     @property
     def uses_appearance(self) -> bool | None:
@@ -396,7 +396,7 @@ class DeepSort:
         """Every live track (tentative and confirmed) after the last :meth:`update`."""
         if self._tracker is None:
             return Tracks.empty()
-        return Tracks.from_tracks(self._tracker.tracks, self._detection_index, self._class_id)
+        return Tracks.from_tracker(self._tracker, self._detection_index, self._class_id)
 
     def update(
         self,
@@ -425,8 +425,10 @@ class DeepSort:
         features : array-like of shape (N, D), float, optional
             Appearance descriptors of the boxes (need not be normalised). Given
             features take precedence over the encoder. A row of zeros (what
-            the encoders give a box without pixels in the frame) drops its
-            box, counted in :attr:`n_dropped_detections`.
+            the encoders give a box without pixels in the frame) means no
+            appearance: as in ``deep_sort_app.py`` its box never matches in
+            the cascade but may in the IoU stage, or start a track (counted
+            in :attr:`n_zero_descriptors`).
         class_ids : array-like of shape (N,), int, optional
             Class of each box; a track reports the class of its last match.
         box_format : {"tlwh", "xyxy"}, optional
@@ -472,13 +474,10 @@ class DeepSort:
                 return Tracks.empty()  # nothing seen yet: an empty frame changes no state
             self._tracker = create_tracker(self.config, with_appearance=with_appearance)
         if features is not None:
-            features, selected = self._drop_zero_descriptors(features, selected)
+            self._count_zero_descriptors(features)
             if features.shape[1]:
                 self._feature_dim = features.shape[1]
-        detections = [
-            Detection(tlwh[i], scores[i], None if features is None else features[k])
-            for k, i in enumerate(selected)
-        ]
+        detections = Detection.from_arrays(tlwh[selected], scores[selected], features)
         self._tracker.predict()
         matches = self._tracker.update(detections)
         self._detection_index = {track_id: int(selected[k]) for track_id, k in matches}
@@ -587,20 +586,16 @@ class DeepSort:
         _check_finite("encoder output", features)
         return features
 
-    def _drop_zero_descriptors(self, features: np.ndarray,
-                               selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Drop detections whose descriptor is all zeros; log how many.
+    def _count_zero_descriptors(self, features: np.ndarray) -> None:
+        """Count (and the first time, report) descriptors that are all zeros.
 
         An all-zero descriptor is how deep_sort.features marks a box without
-        pixels in the frame (BoxEncoder, generate_detections.py): it has no
-        direction, so no cosine distance, and cannot be associated by appearance.
+        pixels in the frame (BoxEncoder, generate_detections.py).
         """
-        has_appearance = np.any(features != 0, axis=1)
-        n_dropped = int(len(features) - has_appearance.sum())
-        if n_dropped:
-            level = logging.DEBUG if self.n_dropped_detections else logging.WARNING
-            self.n_dropped_detections += n_dropped
-            logger.log(level, "frame %d: %d detection(s) with an all-zero descriptor (no image pixels) "
-                       "dropped, %d so far; further drops are logged at DEBUG", self.frame_count, n_dropped,
-                       self.n_dropped_detections)
-        return features[has_appearance], selected[has_appearance]
+        n_zero = int(np.count_nonzero(~np.any(features != 0, axis=1)))
+        if n_zero:
+            level = logging.DEBUG if self.n_zero_descriptors else logging.WARNING
+            self.n_zero_descriptors += n_zero
+            logger.log(level, "frame %d: %d detection(s) with an all-zero descriptor (box without image "
+                       "pixels?): matched by IoU only; %d so far, further ones are logged at DEBUG",
+                       self.frame_count, n_zero, self.n_zero_descriptors)

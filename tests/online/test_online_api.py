@@ -206,20 +206,21 @@ def test_encoder_runs_only_on_selected_boxes():
     assert len(seen) == 1  # no boxes: no encoder call
 
 
-def test_boxes_without_pixels_are_dropped(caplog):
-    # Row 1 lies outside the image: the encoder gives it a zero descriptor.
+def test_zero_descriptors_are_kept_without_appearance(caplog):
+    # Row 1 lies outside the image: the encoder gives it an all-zero descriptor. As in
+    # deep_sort_app.py it still starts a track (and can match in the IoU stage).
     tracker = DeepSort(encoder=colour_encoder, n_init=1)
     image = synthetic_scene(1)[0].image
     with caplog.at_level("WARNING", logger="deep_sort.online"):
         tracks = tracker.update([[20, 60, 30, 80], [900, 10, 20, 40]], [0.8, 0.9], frame=image, return_all=True)
-    assert tracks.detection_index.tolist() == [0]
-    assert tracker.n_dropped_detections == 1
+    assert tracks.track_id.tolist() == [1, 2] and tracks.detection_index.tolist() == [1, 0]
+    assert tracker.n_zero_descriptors == 1
     assert "1 detection(s) with an all-zero descriptor" in caplog.text
-    # Given descriptors of zeros (generate_detections.py's mark for such boxes) are dropped the same way.
-    tracks = tracker.update([[20, 60, 30, 80], [900, 10, 20, 40]], [0.8, 0.9],
+    # Given zero descriptors (generate_detections.py's mark for such boxes) are handled the same way.
+    tracks = tracker.update([[21, 60, 30, 80], [901, 10, 20, 40]], [0.8, 0.9],
                             features=[[1.0, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0, 0]], return_all=True)
-    assert tracks.detection_index.tolist() == [0]
-    assert tracker.n_dropped_detections == 2
+    assert tracks.track_id.tolist() == [1, 2] and tracks.detection_index.tolist() == [1, 0]
+    assert tracker.n_zero_descriptors == 2
 
 
 def test_motion_only_without_features():
