@@ -132,7 +132,7 @@ def test_detection_only_sequence_uses_a_blank_canvas_and_says_so_once(tmp_path, 
     results = tmp_path / "SEQ.txt"
     results.write_text(result_text())
     output = tmp_path / "video.mp4"
-    with caplog.at_level(logging.WARNING, logger="deep_sort.app.show"):
+    with caplog.at_level(logging.WARNING, logger="deep_sort"):
         render(["--sequence_dir", str(sequence), "--result_file", str(results), "--output_file", str(output)])
     frames, _, _ = read_video(output)
     assert len(frames) == N_FRAMES and frames[0].shape == (SIZE[1], SIZE[0], 3)
