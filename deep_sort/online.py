@@ -25,10 +25,9 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .app.pipeline import TrackingConfig, create_tracker
+from .app.pipeline import TrackingConfig, create_tracker, select_detections
 from .boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from .detection import Detection
-from .nms import non_max_suppression
 from .track import TrackState
 from .tracker import Tracker
 
@@ -199,39 +198,6 @@ class Tracks:
         rows[:, 2:6] = self.tlwh
         rows[:, 6] = 1.0
         return rows
-
-
-def select_detections(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.intp]:
-    """Pick a frame's detections as the tracking app does (SPEC.md section 2, steps 1-2).
-
-    Rows with a height below ``config.min_detection_height`` or a score below
-    ``config.min_confidence`` are dropped, then non-maximum suppression
-    (always run) keeps the rest in descending score.
-
-    Parameters
-    ----------
-    tlwh : ndarray of shape (N, 4), float
-        Boxes (left, top, width, height) in pixels.
-    scores : ndarray of shape (N,), float
-        Confidences, in the detector's dtype: the order of tied scores depends on it.
-    config : TrackingConfig
-
-    Returns
-    -------
-    ndarray of shape (M,), intp
-        Input rows kept, in the order the tracker receives them (the order
-        that decides new track ids).
-
-    Examples
-    --------
-    >>> config = TrackingConfig(min_confidence=0.5, nms_max_overlap=0.5)
-    >>> tlwh = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 5, 5], [80, 0, 5, 5.0]])
-    >>> select_detections(tlwh, np.array([0.8, 0.9, 0.7, 0.1]), config).tolist()
-    [1, 2]
-    """
-    kept = np.flatnonzero((tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence))
-    order = non_max_suppression(tlwh[kept], config.nms_max_overlap, scores[kept])
-    return kept[np.asarray(order, dtype=np.intp)]
 
 
 def _float_array(name: str, value: npt.ArrayLike) -> np.ndarray:

@@ -98,6 +98,39 @@ def create_tracker(config: TrackingConfig, with_appearance: bool = True) -> Trac
     return Tracker(metric, max_iou_distance=config.max_iou_distance, max_age=config.max_age, n_init=config.n_init)
 
 
+def select_detections(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.intp]:
+    """Pick a frame's detections as the tracking app does (SPEC.md section 2, steps 1-2).
+
+    Rows with a height below ``config.min_detection_height`` or a score below
+    ``config.min_confidence`` are dropped, then non-maximum suppression
+    (always run) keeps the rest in descending score.
+
+    Parameters
+    ----------
+    tlwh : ndarray of shape (N, 4), float
+        Boxes (left, top, width, height) in pixels.
+    scores : ndarray of shape (N,), float
+        Confidences, in the detector's dtype: the order of tied scores depends on it.
+    config : TrackingConfig
+
+    Returns
+    -------
+    ndarray of shape (M,), intp
+        Input rows kept, in the order the tracker receives them (the order
+        that decides new track ids).
+
+    Examples
+    --------
+    >>> config = TrackingConfig(min_confidence=0.5, nms_max_overlap=0.5)
+    >>> tlwh = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 5, 5], [80, 0, 5, 5.0]])
+    >>> select_detections(tlwh, np.array([0.8, 0.9, 0.7, 0.1]), config).tolist()
+    [1, 2]
+    """
+    kept = np.flatnonzero((tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence))
+    order = non_max_suppression(tlwh[kept], config.nms_max_overlap, scores[kept])
+    return kept[np.asarray(order, dtype=np.intp)]
+
+
 def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
     """Turn one frame's detection rows into the tracker's input (steps 1-2 of SPEC section 2).
 
@@ -113,12 +146,11 @@ def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection
         After the height and confidence filters and non-maximum suppression,
         in descending score (the order that decides new track ids).
     """
-    keep = (rows[:, 5] >= config.min_detection_height) & (rows[:, 6] >= config.min_confidence)
-    rows = rows[keep]
-    if len(rows) == 0:
-        return []
     # Scores stay in the file's dtype: argsort's order of ties depends on it.
-    rows = rows[non_max_suppression(rows[:, 2:6], config.nms_max_overlap, rows[:, 6])]
+    kept = select_detections(rows[:, 2:6], rows[:, 6], config)
+    if len(kept) == 0:
+        return []
+    rows = rows[kept]
     return Detection.from_arrays(rows[:, 2:6], rows[:, 6], rows[:, MOT_COLUMNS:])
 
 

@@ -19,7 +19,8 @@ from deep_sort.app.options import tracking_config_from_args
 from deep_sort.boxes import tlwh_to_tlbr
 from deep_sort.io.errors import InputError
 from deep_sort.io.mot import MOT_COLUMNS, frame_offsets, load_detections, read_sequence, write_results
-from deep_sort.online import TrackRecord, select_detections
+from deep_sort.app.pipeline import select_detections
+from deep_sort.online import TrackRecord
 from deep_sort.track import TrackState
 
 
