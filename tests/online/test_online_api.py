@@ -8,9 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from app.test_golden import assert_same_results  # the golden comparison of tests/app
 from online_helpers import colour_encoder, synthetic_scene
-from support import GOLDEN, ROOT, golden_cases
+from support import GOLDEN, ROOT, assert_same_results, golden_cases
 
 from deep_sort import DeepSort, Tracks
 from deep_sort.app.pipeline import TrackingConfig, frame_detections, frame_range
