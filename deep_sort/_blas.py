@@ -13,7 +13,9 @@ busy machine the main thread can wait for a thread that is not scheduled.
 thread for the duration of a ``with`` block and restores the previous count.
 With any other BLAS, or if the library cannot be found, it does nothing.
 The number of threads does not change any result: every output element is
-computed by one thread either way.
+computed by one thread either way. Blocks running at the same time in
+several Python threads are not coordinated; at worst OpenBLAS is left on one
+thread (slower large products elsewhere, never different numbers).
 """
 from __future__ import annotations
 

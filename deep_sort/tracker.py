@@ -275,7 +275,6 @@ class Tracker:
         ``INFTY_COST`` matrix it is (``linear_assignment.assign_sparse``).
         """
         tracks = self.tracks
-        infty = linear_assignment.INFTY_COST
         if self.metric is not None:
             threshold = self.metric.matching_threshold
         else:
