@@ -111,7 +111,21 @@ def _set_default_permissions(path: Path) -> None:
         os.chmod(path, 0o666 & ~umask)
 
 
-class VideoWriter:
+class CloseOnExit:
+    """Context manager: ``close()`` on success, ``abort()`` when the block raises."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoWriter(CloseOnExit):
     """Write BGR frames to a video file that appears only when complete.
 
     Use as a context manager (an exception inside discards the video) or call
@@ -252,13 +266,3 @@ class VideoWriter:
         # Throwing into the atomic_path context makes it delete its temporary file.
         with contextlib.suppress(type(exc)):
             self._stack.__exit__(type(exc), exc, exc.__traceback__)
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

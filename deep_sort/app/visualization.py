@@ -31,7 +31,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,7 @@ import numpy.typing as npt
 from ..io.errors import InputError
 from ..io.mot import SequenceInfo, frame_offsets, load_groundtruth
 from .image_viewer import Action, ImageViewer, screen_available
-from .video import VideoWriter, check_video_path
+from .video import CloseOnExit, VideoWriter, check_video_path
 
 logger = logging.getLogger(__name__)
 
@@ -657,7 +656,7 @@ def groundtruth_rows(groundtruth: np.ndarray) -> np.ndarray:
     return groundtruth
 
 
-class SequenceVisualizer:
+class SequenceVisualizer(CloseOnExit):
     """Draw, show and/or record a sequence frame by frame.
 
     Call :meth:`update` once per frame (in any frame order for
@@ -902,13 +901,3 @@ class SequenceVisualizer:
             self.writer.abort()
         if self.viewer is not None:
             self.viewer.close()
-
-    def __enter__(self) -> SequenceVisualizer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
