@@ -84,13 +84,39 @@ class Detection:
         n = len(tlwh)
         if n == 0:
             return []
-        if (not np.isfinite(tlwh).all() or (tlwh[:, 2:] <= 0).any()):
-            bad = int(np.flatnonzero(~np.isfinite(tlwh).all(axis=1) | (tlwh[:, 2:] <= 0).any(axis=1))[0])
-            cls(tlwh[bad], 0.0)  # raises with the single-detection message
+        cls.check_boxes(tlwh)
         if features is None:
             features = np.zeros((n, 0), dtype=np.float32)
         else:
             features = np.array(features, dtype=np.float32).reshape(n, -1)
+        return cls.from_valid_arrays(tlwh, confidence, features)
+
+    @classmethod
+    def check_boxes(cls, tlwh: npt.NDArray[np.float64]) -> None:
+        """Raise the error :class:`Detection` would give for the first bad row of ``tlwh`` (N, 4), if any."""
+        if not np.isfinite(tlwh).all() or (tlwh[:, 2:] <= 0).any():
+            bad = int(np.flatnonzero(~np.isfinite(tlwh).all(axis=1) | (tlwh[:, 2:] <= 0).any(axis=1))[0])
+            cls(tlwh[bad], 0.0)  # raises with the single-detection message
+
+    @classmethod
+    def from_valid_arrays(
+        cls, tlwh: npt.NDArray[np.float64], confidence: npt.ArrayLike, features: npt.NDArray[np.float32]
+    ) -> list[Detection]:
+        """:meth:`from_arrays` for arrays already checked and converted: no checks, no copies.
+
+        Parameters
+        ----------
+        tlwh : ndarray of shape (N, 4), float64
+            Finite boxes with positive width and height; rows become the
+            detections' ``tlwh`` (views, so do not modify the array).
+        confidence : array-like of shape (N,)
+        features : ndarray of shape (N, D), float32
+            D may be 0; rows become the detections' ``feature`` (views).
+
+        Returns
+        -------
+        list of Detection
+        """
         new = cls.__new__
         detections = []
         for box, score, feature in zip(tlwh, confidence, features):

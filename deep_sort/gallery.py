@@ -346,7 +346,10 @@ class FeatureGallery:
         if len(rows_idx) == 0:
             return cost_matrix
         pair_targets = [targets[row] for row in rows_idx.tolist()]
-        cost_matrix[rows_idx, cols_idx] = self.pair_distances(self.prepare(features), pair_targets, cols_idx.tolist())
+        with single_blas_thread():  # products this small are slower on several threads
+            cost_matrix[rows_idx, cols_idx] = self.pair_distances(
+                self.prepare(features), pair_targets, cols_idx.tolist()
+            )
         return cost_matrix
 
     def pair_distances(
@@ -359,7 +362,8 @@ class FeatureGallery:
 
         Each pair is one matrix-vector product over the target's samples, so
         a pair's value depends only on the gallery and the query, not on
-        which other pairs are computed.
+        which other pairs are computed. Call it with OpenBLAS on one thread
+        (:func:`deep_sort._blas.single_blas_thread`): the products are tiny.
 
         Parameters
         ----------
@@ -377,20 +381,20 @@ class FeatureGallery:
             In the descriptors' precision.
         """
         query_rows, query_sq_norms = queries
+        query_list = list(query_rows)  # row views made once, not once per pair
         rings = self._rings
         starts, products, sample_sq_norms = [], [], []
         offset = 0
-        last_target, samples = None, None
-        with single_blas_thread():  # products this small are slower on several threads
-            for target, query in zip(targets, query_indices):
-                if target != last_target:
-                    ring = rings[target]
-                    samples, last_target = ring.samples(), target
-                products.append(samples.dot(query_rows[query]))
-                if query_sq_norms is not None:
-                    sample_sq_norms.append(ring.sq_norms())
-                starts.append(offset)
-                offset += len(samples)
+        last_target, samples, n_samples = None, None, 0
+        for target, query in zip(targets, query_indices):
+            if target != last_target:
+                ring = rings[target]
+                samples, last_target, n_samples = ring.samples(), target, ring.n
+            products.append(samples.dot(query_list[query]))
+            if query_sq_norms is not None:
+                sample_sq_norms.append(ring.sq_norms())
+            starts.append(offset)
+            offset += n_samples
         if not starts:
             return np.zeros(0, dtype=query_rows.dtype)
         products = np.concatenate(products)

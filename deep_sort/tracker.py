@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import linear_assignment
+from ._blas import single_blas_thread
 from .boxes import tlwh_to_xyah, xyah_to_tlwh
 from .detection import Detection
 from .iou_matching import iou_cost_matrix, iou_matrix
@@ -305,54 +306,76 @@ class Tracker:
         threshold: float,
     ) -> tuple[list[tuple[int, int]], list[int]]:
         """Run the cascade levels in increasing order; return the matches and unmatched detections."""
-        tracks = self.tracks
+        feasible = self._feasible_pairs(detections, confirmed_tracks, tlwh, xyah, threshold)
         infty = linear_assignment.INFTY_COST
-
-        gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
-        # Detections inside each confirmed track's gate, as a bit mask (bit d
-        # = detection d), and the detections still unmatched, likewise.
-        gate = dict(zip(confirmed_tracks, _row_bitmasks(~(gating_distance > CHI2INV95[4]))))
-        remaining = (1 << len(detections)) - 1
         matches: list[tuple[int, int]] = []
         unmatched_detections = list(range(len(detections)))
-        if self.metric is not None:
-            queries = self.metric.gallery.prepare(np.array([d.feature for d in detections]))
-        else:
-            iou_cost = 1.0 - iou_matrix(self._predicted_tlwh(), tlwh)
-
         for level in sorted(tracks_by_level):
             if not unmatched_detections:
                 break
             track_indices = tracks_by_level[level]
-            pair_rows, pair_tracks, pair_detections = [], [], []
+            # The level's cost matrix (its tracks x the unmatched detections),
+            # given by its entries that can be matched.
+            entries: dict[tuple[int, int], float] = {}
+            column = None
             for row, k in enumerate(track_indices):
-                inside = gate[k] & remaining
-                while inside:
-                    lowest = inside & -inside
-                    inside ^= lowest
-                    pair_rows.append(row)
-                    pair_tracks.append(k)
-                    pair_detections.append(lowest.bit_length() - 1)
-            entries = {}
-            if pair_rows:
-                if self.metric is not None:
-                    values = self.metric.gallery.pair_distances(
-                        queries, [tracks[k].track_id for k in pair_tracks], pair_detections
-                    )
-                else:
-                    values = iou_cost[pair_tracks, pair_detections]
-                column = {d: j for j, d in enumerate(unmatched_detections)}
-                entries = {
-                    (row, column[d]): value
-                    for row, d, value in zip(pair_rows, pair_detections, values.tolist())
-                }
+                candidates = feasible.get(k)
+                if candidates:
+                    if column is None:
+                        column = {d: j for j, d in enumerate(unmatched_detections)}
+                    for d, value in candidates:
+                        j = column.get(d)
+                        if j is not None:
+                            entries[row, j] = value
             matches_l, _, unmatched_detections = linear_assignment.assign_sparse(
                 entries, infty, threshold, track_indices, unmatched_detections
             )
-            for _, d in matches_l:
-                remaining ^= 1 << d
             matches += matches_l
         return matches, unmatched_detections
+
+    def _feasible_pairs(
+        self,
+        detections: Sequence[Detection],
+        confirmed_tracks: list[int],
+        tlwh: np.ndarray,
+        xyah: np.ndarray,
+        threshold: float,
+    ) -> dict[int, list[tuple[int, float]]]:
+        """Gated cost of every confirmed track and detection that a cascade level can match.
+
+        Returns, per track index, ``(detection_index, cost)`` in detection
+        order for the pairs inside the Kalman gate whose cost is at most
+        ``threshold`` (or NaN, which the solver rejects as the published code
+        does). Every other entry of a level's matrix becomes
+        ``threshold + 1e-5`` after thresholding, whatever its cost, so these
+        pairs decide the level's assignment. Gating and costs do not depend on
+        the level, so they are computed once per frame for all levels; a cost
+        computed for a detection that an earlier level takes is not used.
+        """
+        gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
+        gated_rows, gated_detections = np.nonzero(~(gating_distance > CHI2INV95[4]))
+        if len(gated_rows) == 0:
+            return {}
+        track_of_row = np.asarray(confirmed_tracks).take(gated_rows)
+        if self.metric is not None:
+            queries = self.metric.gallery.prepare(np.array([d.feature for d in detections]))
+            track_ids = [self.tracks[k].track_id for k in track_of_row.tolist()]
+            with single_blas_thread():  # products this small are slower on several threads
+                costs = self.metric.gallery.pair_distances(queries, track_ids, gated_detections.tolist())
+        else:
+            iou_cost = 1.0 - iou_matrix(self._predicted_tlwh(confirmed_tracks), tlwh)
+            costs = iou_cost[gated_rows, gated_detections]
+        # Compared in float64, as the published cost matrix is (float32 costs
+        # against a float32-rounded threshold could decide differently).
+        keep = ~(costs.astype(np.float64) > threshold)
+        feasible: dict[int, list[tuple[int, float]]] = {}
+        for k, d, cost in zip(track_of_row[keep].tolist(), gated_detections[keep].tolist(), costs[keep].tolist()):
+            candidates = feasible.get(k)
+            if candidates is None:
+                feasible[k] = [(d, cost)]
+            else:
+                candidates.append((d, cost))
+        return feasible
 
     # ------------------------------------------------------------------ stacked state
 
@@ -375,15 +398,3 @@ class Tracker:
         if not self._states.is_bound(self.tracks):
             self._states.stack(self.tracks)
 
-
-def _row_bitmasks(matrix: np.ndarray) -> list[int]:
-    """Encode each row of a boolean matrix (N, M) as an int whose bit j is ``matrix[i, j]``."""
-    masks = [0] * len(matrix)
-    for start in range(0, matrix.shape[1], 64):
-        # Sums of distinct powers of two: exact in uint64.
-        chunk = np.dot(matrix[:, start:start + 64], _POWERS_OF_TWO[:min(64, matrix.shape[1] - start)])
-        masks = [mask | (word << start) for mask, word in zip(masks, chunk.tolist())]
-    return masks
-
-
-_POWERS_OF_TWO = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))

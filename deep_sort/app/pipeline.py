@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .._blas import single_blas_thread
 from ..detection import Detection
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
@@ -126,9 +127,14 @@ def select_detections(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConf
     >>> select_detections(tlwh, np.array([0.8, 0.9, 0.7, 0.1]), config).tolist()
     [1, 2]
     """
-    kept = np.flatnonzero((tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence))
+    kept = np.flatnonzero(passes_filters(tlwh, scores, config))
     order = non_max_suppression(tlwh[kept], config.nms_max_overlap, scores[kept])
     return kept[np.asarray(order, dtype=np.intp)]
+
+
+def passes_filters(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.bool_]:
+    """Rows that pass the height and confidence filters (SPEC.md section 2, step 1), shape (N,)."""
+    return (tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence)
 
 
 def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
@@ -207,19 +213,38 @@ def iterate_tracking(
         The tracker after ``predict`` and ``update`` on this frame.
     """
     tracker = create_tracker(config, with_appearance=detections.shape[1] > MOT_COLUMNS)
-    frames = detections[:, 0]
-    if len(frames) > 1 and (frames[1:] < frames[:-1]).any():
-        detections = detections[np.argsort(frames, kind="stable")]  # file order kept within a frame
-    # Index frames once: each frame's rows are a view of one contiguous block.
-    _, offsets = frame_offsets(detections[:, 0])
-    empty = detections[:0]
-    for frame_idx in frame_range(seq_info, detections):
-        span = offsets.get(frame_idx)
-        rows = detections[span[0]:span[1]] if span else empty
-        frame_dets = frame_detections(rows, config)
-        tracker.predict()
-        tracker.update(frame_dets)
-        yield frame_idx, frame_dets, tracker
+    frames = frame_range(seq_info, detections)
+    # What does not depend on the tracker is done for the whole sequence at
+    # once: the height and confidence filters, the checks and conversions of
+    # Detection.from_arrays, and indexing rows by frame (file order kept
+    # within a frame). Per frame, non-maximum suppression orders a block of
+    # rows and the detections are views of them (frame_detections, step by step).
+    kept = np.flatnonzero(passes_filters(detections[:, 2:6], detections[:, 6], config))
+    by_frame, offsets = frame_offsets(detections[kept, 0])
+    kept = kept[by_frame]  # candidate rows grouped by frame
+    scores = detections[kept, 6]  # in the file's dtype: the order of tied scores depends on it
+    tlwh = detections[kept, 2:6].astype(np.float64)
+    Detection.check_boxes(tlwh)
+    # Set OpenBLAS to one thread once for the whole run, rather than around
+    # every frame's tiny products (see deep_sort._blas); restored when the
+    # generator finishes or is closed.
+    with single_blas_thread():
+        for frame_idx in frames:
+            span = offsets.get(frame_idx)
+            if span is None:
+                frame_dets = []
+            else:
+                start, stop = span
+                order = non_max_suppression(tlwh[start:stop], config.nms_max_overlap, scores[start:stop])
+                picked = np.add(order, start)
+                frame_dets = Detection.from_valid_arrays(
+                    tlwh.take(picked, axis=0),
+                    scores.take(picked),
+                    detections[kept.take(picked), MOT_COLUMNS:].astype(np.float32, copy=False),
+                )
+            tracker.predict()
+            tracker.update(frame_dets)
+            yield frame_idx, frame_dets, tracker
 
 
 def run_sequence(

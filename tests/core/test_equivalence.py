@@ -139,10 +139,32 @@ def test_ring_buffers_hold_the_last_budget_samples(rng, budget):
             if target not in history:
                 assert metric.gallery.count(target) == 0
                 continue
-            assert metric.gallery.count(target) == len(metric.samples[target])
+            kept = history[target] if budget is None else history[target][-budget:]
+            assert [sample.tolist() for sample in metric.samples[target]] == [sample.tolist() for sample in kept]
             stored = sorted(map(tuple, metric.gallery.rows(target).tolist()))
             assert stored == _reference_gallery(history[target], budget)
         assert set(metric.gallery.targets()) == set(metric.samples) <= set(active)
+
+
+def test_galleries_of_mixed_dtypes_are_stacked_as_the_published_lists(rng):
+    # The published metric keeps lists and stacks each one when it measures:
+    # a gallery holding float32 and float64 samples is float64, and float32
+    # again once the float64 ones have left it.
+    metric = NearestNeighborDistanceMetric("cosine", 0.2, budget=3)
+    lists: dict[int, list[np.ndarray]] = {}
+    dtypes = [np.float32] * 4 + [np.float64, np.float32] + [np.float32] * 6
+    for dtype in dtypes:
+        features = [rng.normal(size=5).astype(dtype), rng.normal(size=5).astype(np.float32)]
+        targets = [1, 2]
+        for feature, target in zip(features, targets):
+            lists[target] = (lists.get(target, []) + [feature])[-3:]
+        metric.partial_fit(features, targets, targets)
+        for target in targets:
+            expected = np.asarray(lists[target])
+            assert metric.gallery.rows(target).dtype == expected.dtype
+            assert [sample.dtype for sample in metric.samples[target]] == [f.dtype for f in lists[target]]
+            assert sorted(map(tuple, metric.gallery.rows(target).tolist())) == _reference_gallery(expected, None)
+    assert metric.gallery.rows(1).dtype == np.float32
 
 
 @pytest.mark.parametrize("metric_name", ["cosine", "euclidean"])
