@@ -23,8 +23,11 @@ import numpy.typing as npt
 
 from ._blas import single_blas_thread
 
-#: Initial rows of a track's buffer; it doubles up to the budget.
-_INITIAL_CAPACITY = 8
+#: Initial rows of a track's buffer (at most the budget); it doubles up to the
+#: budget. Large enough that with the usual budgets (100) every buffer has its
+#: final size from the start: all of a frame's new samples go to one pool
+#: (one write) and no buffer is ever copied.
+_INITIAL_CAPACITY = 128
 
 
 def normalize_rows(features: npt.ArrayLike) -> np.ndarray:
@@ -49,7 +52,11 @@ def normalize_rows(features: npt.ArrayLike) -> np.ndarray:
     [[0.6, 0.8], [0.0, 0.0]]
     """
     features = np.asarray(features)
-    norms = np.linalg.norm(features, axis=1, keepdims=True)
+    if features.dtype.kind == "f":
+        # np.linalg.norm's own operations for real rows, without its wrapper.
+        norms = np.sqrt(np.add.reduce(features * features, axis=1, keepdims=True))
+    else:
+        norms = np.linalg.norm(features, axis=1, keepdims=True)
     norms[norms == 0] = 1
     return features / norms
 
@@ -129,9 +136,10 @@ class FeatureGallery:
 
     Notes
     -----
-    A target's samples live in a block of a pool of equal-size blocks; a
-    full block moves to a pool of twice the size until it reaches the budget.
-    Memory is bounded by (targets alive at once) x budget x D.
+    A target's samples live in a block of a pool of equal-size blocks
+    (``min(budget, 128)`` rows at first); a full block moves to a pool of
+    twice the size until it reaches the budget. Memory is bounded by
+    (targets alive at once) x max(budget, 128) x D.
 
     Examples
     --------
@@ -222,9 +230,9 @@ class FeatureGallery:
             return
         rows, sq_norms = self.prepare(features)
         budget = self.budget
-        # pool -> (blocks, slots, source rows) of the writes not yet done
-        pending: dict[_Pool, tuple[list[int], list[int], list[int]]] = {}
-        pending_slots: set[tuple[int, int, int]] = set()
+        # pool -> (flat slot indices, source rows) of the writes not yet done
+        pending: dict[_Pool, tuple[list[int], list[int]]] = {}
+        pending_slots: set[tuple[int, int]] = set()
         repeated_targets = len(set(targets)) < len(targets)
         rings = self._rings
         mixed_dtypes = any(pool.rows.dtype != rows.dtype for pool in self._pools.values())
@@ -237,32 +245,37 @@ class FeatureGallery:
                     f"target {target}: samples of dtype {rows.dtype} added to a gallery of "
                     f"{ring.pool.rows.dtype}; use replace()"
                 )
-            if ring.n < ring.pool.capacity:
+            pool = ring.pool
+            if ring.n < pool.capacity:
                 slot = ring.n
                 ring.n += 1
                 ring._view = None
-            elif budget is not None and ring.n == budget:
+            elif ring.n == budget:
                 slot = ring.head
-                ring.head = (ring.head + 1) % budget
+                ring.head = (slot + 1) % budget
             else:
                 self._write(pending, rows, sq_norms)  # a block moves with its data
                 pending, pending_slots = {}, set()
                 self._grow(ring, rows)
+                pool = ring.pool
                 slot = ring.n
                 ring.n += 1
                 ring._view = None
+            flat_slot = ring.block * pool.capacity + slot
             if repeated_targets:
                 # A target with more new samples than its budget reuses slots:
                 # write in order so that the last samples are the ones kept.
-                key = (id(ring.pool), ring.block, slot)
+                key = (id(pool), flat_slot)
                 if key in pending_slots:
                     self._write(pending, rows, sq_norms)
                     pending, pending_slots = {}, set()
                 pending_slots.add(key)
-            blocks, slots, sources = pending.setdefault(ring.pool, ([], [], []))
-            blocks.append(ring.block)
-            slots.append(slot)
-            sources.append(i)
+            writes = pending.get(pool)
+            if writes is None:
+                pending[pool] = ([flat_slot], [i])
+            else:
+                writes[0].append(flat_slot)
+                writes[1].append(i)
         self._write(pending, rows, sq_norms)
 
     def replace(self, target: int, features: npt.ArrayLike) -> None:
@@ -277,10 +290,12 @@ class FeatureGallery:
 
     @staticmethod
     def _write(pending: dict, rows: np.ndarray, sq_norms: np.ndarray | None) -> None:
-        for pool, (blocks, slots, sources) in pending.items():
-            pool.rows[blocks, slots] = rows.take(sources, axis=0)
+        for pool, (flat_slots, sources) in pending.items():
+            # All rows, in order, is the common case: no gather needed.
+            everything = len(sources) == len(rows)
+            pool.rows.reshape(-1, pool.rows.shape[2])[flat_slots] = rows if everything else rows.take(sources, axis=0)
             if sq_norms is not None:
-                pool.sq_norms[blocks, slots] = sq_norms.take(sources)
+                pool.sq_norms.reshape(-1)[flat_slots] = sq_norms if everything else sq_norms.take(sources)
 
     def _pool(self, rows: np.ndarray, capacity: int) -> _Pool:
         if self.budget is not None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from ..io.errors import InputError
 
@@ -27,6 +29,24 @@ def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def exit_now(code: int) -> NoReturn:
+    """End a command-line script with ``code`` without tearing the interpreter down.
+
+    Freeing every module and array and joining OpenBLAS's threads takes a
+    few tens of milliseconds, as long as writing a result file; a script
+    that has written its output (atomically) and closed its files does not
+    need it. Standard streams and logging are flushed first. Only for the
+    ``__main__`` block of a script, never for code that may run in-process.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed pipe or stream: nothing left to deliver
+            pass
+    os._exit(code)
 
 
 def parse_bool(text: str) -> bool:

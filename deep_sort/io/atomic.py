@@ -3,23 +3,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temporary(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """Create and open a new file in ``directory`` with a name no other writer uses.
 
-
-def _publish(tmp_name: str, path: Path) -> None:
-    # mkstemp creates files readable by the owner only; give the result the
-    # permissions a plain open() would have.
-    os.chmod(tmp_name, 0o666 & ~_umask())
-    os.replace(tmp_name, path)
+    Like ``tempfile.mkstemp`` (whose imports, ``random`` and ``shutil``, the
+    command-line tools' start-up should not pay for), but with the
+    permissions a plain ``open()`` gives (0o666 minus the umask).
+    """
+    for _ in range(100):
+        name = os.path.join(directory, f"{prefix}{os.getpid()}-{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{directory}: no free temporary file name")
 
 
 @contextlib.contextmanager
@@ -38,11 +40,11 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **open_kwargs) -
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = _create_temporary(path.parent, f".{path.name}.", ".tmp")
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
-        _publish(tmp_name, path)
+        os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -59,11 +61,11 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + suffix, dir=path.parent)
+    fd, tmp_name = _create_temporary(path.parent, f".{path.stem}.", ".tmp" + suffix)
     os.close(fd)
     try:
         yield Path(tmp_name)
-        _publish(tmp_name, path)
+        os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

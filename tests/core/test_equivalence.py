@@ -456,3 +456,15 @@ def test_tracker_picks_up_states_changed_from_outside():
     tracker.predict()
     np.testing.assert_array_equal(track.mean, KalmanFilter().predict(mean, covariance)[0])
     assert tracker.track_tlwh().shape == (0, 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normalize_rows_divides_by_numpys_norm_bit_for_bit(rng, dtype):
+    features = (rng.normal(size=(50, 128)) * rng.uniform(1e-3, 1e3, size=(50, 1))).astype(dtype)
+    features[7] = 0
+    norms = np.linalg.norm(features, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    normalized = normalize_rows(features)
+    assert normalized.dtype == dtype
+    assert np.array_equal(normalized, features / norms)
+    assert not normalized[7].any()
