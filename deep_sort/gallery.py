@@ -215,7 +215,12 @@ class FeatureGallery:
             return normalize_rows(features), None
         return features, squared_norms(features)
 
-    def add(self, features: npt.ArrayLike, targets: Sequence[int]) -> None:
+    def add(
+        self,
+        features: npt.ArrayLike,
+        targets: Sequence[int],
+        prepared: tuple[np.ndarray, np.ndarray | None] | None = None,
+    ) -> None:
         """Append samples, oldest first; a full buffer overwrites its oldest sample.
 
         Parameters
@@ -224,11 +229,18 @@ class FeatureGallery:
             One dtype per target (use :meth:`replace` to change it).
         targets : sequence of int, length N
             Target id of each row.
+        prepared : tuple, optional
+            ``prepare(features)`` when the caller has it already (then
+            ``features`` is not read).
         """
-        features = np.asarray(features)
-        if len(features) == 0:
+        if prepared is None:
+            features = np.asarray(features)
+            if len(features) == 0:
+                return
+            prepared = self.prepare(features)
+        rows, sq_norms = prepared
+        if len(rows) == 0:
             return
-        rows, sq_norms = self.prepare(features)
         budget = self.budget
         # pool -> (flat slot indices, source rows) of the writes not yet done
         pending: dict[_Pool, tuple[list[int], list[int]]] = {}

@@ -314,8 +314,26 @@ def assign_sparse(
     )
     rows, cols = linear_sum_assignment(cost_matrix)
     rows, cols = rows.tolist(), cols.tolist()
-    rejected = [entries.get(pair, fill) > max_distance for pair in zip(rows, cols)]
-    return _split_assignment(rows, cols, rejected, track_indices, detection_indices)
+    # _split_assignment, with the rejection test folded into its loop.
+    matches, rejected_tracks, rejected_detections = [], [], []
+    cost_of = entries.get
+    for row, col in zip(rows, cols):
+        if cost_of((row, col), fill) > max_distance:
+            rejected_tracks.append(track_indices[row])
+            rejected_detections.append(detection_indices[col])
+        else:
+            matches.append((track_indices[row], detection_indices[col]))
+    unmatched_tracks = _unassigned(track_indices, rows) + rejected_tracks
+    unmatched_detections = _unassigned(detection_indices, cols) + rejected_detections
+    return matches, unmatched_tracks, unmatched_detections
+
+
+def _unassigned(indices: list[int], assigned_positions: list[int]) -> list[int]:
+    """The elements of ``indices`` at positions the solver did not assign, in order."""
+    if len(assigned_positions) == len(indices):
+        return []
+    assigned = set(assigned_positions)
+    return [index for position, index in enumerate(indices) if position not in assigned]
 
 
 def _uniform_outcome(
@@ -351,16 +369,8 @@ def _split_assignment(
     detection_indices: list[int],
 ) -> tuple[Matches, list[int], list[int]]:
     """Turn the solver's (row, col) pairs into matches and the ordered unmatched lists."""
-    if len(cols) < len(detection_indices):
-        assigned_cols = set(cols)
-        unmatched_detections = [d for col, d in enumerate(detection_indices) if col not in assigned_cols]
-    else:
-        unmatched_detections = []
-    if len(rows) < len(track_indices):
-        assigned_rows = set(rows)
-        unmatched_tracks = [t for row, t in enumerate(track_indices) if row not in assigned_rows]
-    else:
-        unmatched_tracks = []
+    unmatched_detections = _unassigned(detection_indices, cols)
+    unmatched_tracks = _unassigned(track_indices, rows)
     assigned_tracks = map(track_indices.__getitem__, rows)
     assigned_detections = map(detection_indices.__getitem__, cols)
     if not any(rejected):

@@ -140,17 +140,26 @@ class NearestNeighborDistanceMetric:
             self._gallery_dtype = np.dtype(object)  # mixed: re-stack per target from now on
         self._gallery.replace(target, stacked)
 
-    def partial_fit(self, features: npt.ArrayLike, targets: npt.ArrayLike, active_targets: Sequence[int]) -> None:
+    def partial_fit(
+        self,
+        features: npt.ArrayLike,
+        targets: npt.ArrayLike,
+        active_targets: Sequence[int],
+        prepared: tuple[np.ndarray, np.ndarray | None] | None = None,
+    ) -> None:
         """Append new samples to the galleries; drop galleries of inactive targets.
 
         Parameters
         ----------
         features : array-like of shape (N, D)
-            New samples, oldest first.
+            New samples, oldest first; float.
         targets : array-like of shape (N,), int
             Track id of each sample.
         active_targets : sequence of int
             Track ids whose galleries are kept (the confirmed tracks).
+        prepared : tuple, optional
+            ``gallery.prepare(np.asarray(features))``, when the caller has
+            it (the tracker has its detections' descriptors prepared already).
         """
         for feature, target in zip(features, targets):
             gallery = self._samples.setdefault(target, [])
@@ -160,10 +169,10 @@ class NearestNeighborDistanceMetric:
         self._samples = {k: self._samples[k] for k in active_targets}
 
         if len(features):
-            stacked = np.asarray(features)
+            stacked = np.asarray(features) if prepared is None else prepared[0]  # prepare() keeps a float dtype
             if self._gallery_dtype is None or stacked.dtype == self._gallery_dtype:
                 self._gallery_dtype = stacked.dtype
-                self._gallery.add(stacked, targets)
+                self._gallery.add(stacked, targets, prepared)
             else:
                 for target in dict.fromkeys(targets):
                     if target in self._samples:

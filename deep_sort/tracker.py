@@ -95,11 +95,14 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
         self._states = StackedStates()
+        # (detections, their prepared descriptors) of the frame being updated
+        self._queries: tuple[Sequence[Detection], tuple[np.ndarray, np.ndarray | None]] | None = None
 
     def reset(self) -> None:
         """Forget all tracks and galleries; ids start again at 1."""
         self.tracks = []
         self._next_id = 1
+        self._queries = None
         self._states.bind([], np.zeros((8, 0)), np.zeros((8, 8, 0)))
         if self.metric is not None:
             self.metric.samples = {}
@@ -203,8 +206,34 @@ class Tracker:
                 features += track.features
                 targets += [track.track_id] * len(track.features)
                 track.features = []
-        self.metric.partial_fit(features, targets, active_targets)
+        self.metric.partial_fit(features, targets, active_targets, self._prepared_samples(detections, features))
         return associations
+
+    def _prepared_queries(self, detections: Sequence[Detection]) -> tuple[np.ndarray, np.ndarray | None]:
+        """``gallery.prepare`` of the frame's descriptors, computed once per frame."""
+        if self._queries is None or self._queries[0] is not detections:
+            self._queries = (detections, self.metric.gallery.prepare(np.array([d.feature for d in detections])))
+        return self._queries[1]
+
+    def _prepared_samples(
+        self, detections: Sequence[Detection], features: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The prepared rows of new gallery samples, if all are this frame's descriptors (else None).
+
+        Most samples a frame adds are the descriptors the cascade has just
+        prepared as queries; preparing a row gives the same bits alone or in
+        a stack, so their rows are reused.
+        """
+        queries = self._queries
+        self._queries = None
+        if queries is None or queries[0] is not detections or not features:
+            return None
+        row_of = {id(d.feature): i for i, d in enumerate(detections)}
+        rows = [row_of.get(id(feature), -1) for feature in features]
+        if -1 in rows:
+            return None
+        query_rows, query_sq_norms = queries[1]
+        return query_rows.take(rows, axis=0), None if query_sq_norms is None else query_sq_norms.take(rows)
 
     def track_tlwh(self) -> np.ndarray:
         """Return ``track.to_tlwh()`` of every track at once.
@@ -358,7 +387,7 @@ class Tracker:
             return {}
         track_of_row = np.asarray(confirmed_tracks).take(gated_rows)
         if self.metric is not None:
-            queries = self.metric.gallery.prepare(np.array([d.feature for d in detections]))
+            queries = self._prepared_queries(detections)
             track_ids = [self.tracks[k].track_id for k in track_of_row.tolist()]
             with single_blas_thread():  # products this small are slower on several threads
                 costs = self.metric.gallery.pair_distances(queries, track_ids, gated_detections.tolist())
