@@ -15,12 +15,14 @@ How this one is faster, with the same results:
   and gate run once per frame for all tracks
   (:meth:`KalmanFilter.predict_stacked` and friends), bit for bit as the
   per-track methods.
-- Gating does not depend on the cascade level: it is computed once per frame
-  for all confirmed tracks x detections. A level's cost matrix is then
-  ``INFTY_COST`` except inside the gate, so appearance distances are
-  computed only there (one matrix-vector product per pair, over the track's
-  prepared gallery, :class:`~deep_sort.gallery.FeatureGallery`) and the level
-  is solved by ``linear_assignment.assign_sparse``.
+- Gating and costs do not depend on the cascade level: they are computed
+  once per frame for all confirmed tracks x detections. A level's cost
+  matrix is ``INFTY_COST`` except inside the gate, so appearance distances
+  are computed only there (one matrix-vector product per pair, over the
+  track's prepared gallery, :class:`~deep_sort.gallery.FeatureGallery`);
+  after thresholding only the pairs with a cost at most the threshold
+  differ from the rest, and each level is solved from those by
+  ``linear_assignment.assign_sparse``.
 - Only cascade levels that have tracks are visited; the unmatched tracks
   keep the published ``list(set(...))`` order.
 """
@@ -298,11 +300,11 @@ class Tracker:
         (``linear_assignment.gate_cost_matrix``); threshold
         ``metric.matching_threshold`` (``max_iou_distance`` in motion-only mode).
 
-        Gating does not depend on the level, so it is computed once for all
-        confirmed tracks x detections. A level computes appearance distances
-        only inside the gate (its tracks x the detections still unmatched);
-        a level with nothing inside the gate is solved as the constant
-        ``INFTY_COST`` matrix it is (``linear_assignment.assign_sparse``).
+        Gating and costs do not depend on the level, so they are computed once
+        for all confirmed tracks x detections (:meth:`_feasible_pairs`); a
+        level's matrix is given by its feasible entries, and a level without
+        any is solved as the constant matrix it is after thresholding
+        (``linear_assignment.assign_sparse``).
         """
         tracks = self.tracks
         if self.metric is not None:

@@ -1,7 +1,7 @@
 """Appearance descriptors: crop detection patches, run the mars-small128 network.
 
 - :mod:`.patches`: crop + resize as the published tool does (OpenCV).
-- :mod:`.encoder`: TensorFlow / OpenVINO backends, :func:`create_box_encoder`.
+- :mod:`.encoder`: TensorFlow / OpenVINO / onnxruntime backends, :func:`create_box_encoder`.
 - :mod:`.mars_small128`: the network rebuilt without tf_slim (frozen-graph writer).
 - :mod:`.generate`, :mod:`.freeze`: ``main()`` of ``tools/generate_detections.py``
   and ``tools/freeze_model.py``.
@@ -16,6 +16,9 @@ import importlib
 _EXPORTS = {
     "BoxEncoder": "encoder",
     "ImageEncoder": "encoder",
+    "OnnxRuntimeEncoder": "encoder",
+    "OpenVINOEncoder": "encoder",
+    "TensorFlowEncoder": "encoder",
     "create_box_encoder": "encoder",
     "load_image_encoder": "encoder",
     "available_backends": "encoder",

@@ -37,6 +37,7 @@ from ..io.mot import MOT_COLUMNS, frame_offsets, load_mot_text, read_sequence
 from .encoder import (
     BACKENDS,
     DEFAULT_BATCH_SIZE,
+    ONNX_BACKEND,
     OPENVINO_HINTS,
     ImageEncoder,
     check_model_path,
@@ -463,9 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip_missing_images", action="store_true",
         help="Give detections in frames without an image all-zero descriptors instead of failing.")
     parser.add_argument(
-        "--backend", choices=("auto",) + BACKENDS, default="auto",
-        help="Inference backend; auto = the fastest installed (openvino, else tensorflow). "
-             "Default: %(default)s.")
+        "--backend", choices=("auto",) + BACKENDS + (ONNX_BACKEND,), default="auto",
+        help="Inference backend; auto = onnxruntime for a .onnx model, else the fastest installed "
+             "(openvino, else tensorflow). Default: %(default)s.")
     parser.add_argument(
         "--openvino_hint", choices=OPENVINO_HINTS, default=OPENVINO_HINTS[0],
         help="OpenVINO PERFORMANCE_HINT: THROUGHPUT runs one stream per core with several "

@@ -160,3 +160,21 @@ def test_frame_callback_returning_false_stops_the_run(tmp_path):
     rows = run_sequence(seq, None, TrackingConfig(), frame_callback=callback)
     assert seen == [1, 2, 3, 4]
     assert rows[:, 0].tolist() == [3, 4]
+
+
+def test_exit_now_delivers_buffered_output_and_the_exit_code():
+    # deep_sort_app.py ends with exit_now (no interpreter teardown): what was
+    # printed or logged before must still arrive, with the exit code.
+    code = (
+        "import logging, sys\n"
+        "from deep_sort.app.cli import exit_now\n"
+        "logging.basicConfig(level=logging.INFO, format='%(message)s')\n"
+        "print('x' * 100000, end='')\n"
+        "logging.getLogger('deep_sort').info('logged')\n"
+        "sys.stderr.write('last words')\n"
+        "exit_now(3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 3
+    assert result.stdout == "x" * 100000
+    assert result.stderr == "logged\nlast words"

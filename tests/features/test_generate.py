@@ -173,3 +173,31 @@ def test_asynchronous_openvino_requests_fill_rows_in_order(mot_split, frozen_mod
     reference, _ = encode_sequence(jobs[0], tf_encoder)
     assert sum(done) == report.n_detections == 9 and report.n_empty_patches == 2
     np.testing.assert_allclose(features, reference, atol=1e-4)
+
+
+def test_onnx_model_runs_with_the_onnxruntime_backend(mot_split, tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    sys.path.insert(0, str(ROOT / "tests" / "online"))  # the tiny ONNX model of the online API's tests
+    from online_helpers import tiny_reference_features, write_tiny_onnx
+
+    model = write_tiny_onnx(tmp_path / "tiny.onnx")
+    argv = ["--model", str(model), "--mot_dir", str(mot_split), "--output_dir", str(tmp_path / "out"),
+            "--sequences", "SEQ-A", "--backend", "onnxruntime", "--batch_size", "3", "--quiet"]
+    assert run_main(main, argv) == 0
+    output = np.load(tmp_path / "out" / "SEQ-A.npy")
+    rows = np.loadtxt(mot_split / "SEQ-A" / "det" / "det.txt", delimiter=",", ndmin=2)
+    np.testing.assert_array_equal(output[:, :10], rows)
+    for row, descriptor in zip(rows, output[:, 10:]):
+        image = cv2.imread(str(mot_split / "SEQ-A" / "img1" / f"{int(row[0]):06d}.jpg"))
+        patch = spec_patch(image, row[2:6])
+        expected = np.zeros(128, np.float32) if patch is None else tiny_reference_features(patch[None])[0]
+        np.testing.assert_allclose(descriptor, expected, atol=1e-5)
+
+
+def test_onnxruntime_backend_refuses_a_frozen_graph(mot_split, frozen_model, tmp_path, capsys):
+    argv = ["--model", str(frozen_model), "--mot_dir", str(mot_split), "--output_dir", str(tmp_path / "out"),
+            "--backend", "onnxruntime", "--quiet"]
+    assert run_main(main, argv) == 2
+    error = capsys.readouterr().err
+    assert "reads .onnx models only" in error and error.count("\n") == 1
