@@ -140,6 +140,10 @@ def passes_filters(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig)
 def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
     """Turn one frame's detection rows into the tracker's input (steps 1-2 of SPEC section 2).
 
+    The per-frame reading of the app's detection handling: :func:`iterate_tracking`
+    gives every frame the same detections, with the filters and conversions
+    done once for the whole sequence (``tests/app/test_pipeline.py``).
+
     Parameters
     ----------
     rows : ndarray of shape (K, 10 + D), float32 or float64
