@@ -314,18 +314,8 @@ def assign_sparse(
     )
     rows, cols = linear_sum_assignment(cost_matrix)
     rows, cols = rows.tolist(), cols.tolist()
-    # _split_assignment, with the rejection test folded into its loop.
-    matches, rejected_tracks, rejected_detections = [], [], []
-    cost_of = entries.get
-    for row, col in zip(rows, cols):
-        if cost_of((row, col), fill) > max_distance:
-            rejected_tracks.append(track_indices[row])
-            rejected_detections.append(detection_indices[col])
-        else:
-            matches.append((track_indices[row], detection_indices[col]))
-    unmatched_tracks = _unassigned(track_indices, rows) + rejected_tracks
-    unmatched_detections = _unassigned(detection_indices, cols) + rejected_detections
-    return matches, unmatched_tracks, unmatched_detections
+    rejected = [entries.get(pair, fill) > max_distance for pair in zip(rows, cols)]
+    return _split_assignment(rows, cols, rejected, track_indices, detection_indices)
 
 
 def _unassigned(indices: list[int], assigned_positions: list[int]) -> list[int]:
