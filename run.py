@@ -9,8 +9,11 @@ Usage::
 
 The first call creates ``.venv/`` beside this file and installs
 ``requirements.txt`` into it; later calls reuse it and reinstall only when
-``requirements.txt`` changed. Only the Python standard library is used here,
-so this works on a machine that has nothing but Python 3.11 and pip.
+``requirements.txt`` changed. It also builds the compiled assignment module
+(``deep_sort/_assignment.c``, ``setup.py build_ext --inplace``) when it is
+missing or its source changed; without a C compiler the tracker runs its pure
+Python path, with the same results. Only the Python standard library is used
+here, so this works on a machine that has nothing but Python 3.11 and pip.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / ".requirements.sha256"
+EXTENSION_SOURCES = [ROOT / "deep_sort" / "_assignment.c", ROOT / "setup.py"]
+EXTENSION_STAMP = ROOT / "build" / "assignment.sha256"
 
 
 def _venv_python() -> Path:
@@ -55,6 +60,34 @@ def ensure_venv() -> Path:
     return python
 
 
+def ensure_extension(python: Path) -> None:
+    """Build ``deep_sort._assignment`` in place if it is missing or older than its source.
+
+    A failed build is reported in one line and not fatal: the tracker then
+    runs its pure Python path, which gives the same results, only slower.
+    """
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in EXTENSION_SOURCES)).hexdigest()
+    # The venv's interpreter names the file (it may differ from the one running run.py).
+    suffix = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    built = ROOT / "deep_sort" / f"_assignment{suffix}"
+    if built.exists() and EXTENSION_STAMP.exists() and EXTENSION_STAMP.read_text().strip() == digest:
+        return
+    print("run.py: building the compiled assignment module (deep_sort/_assignment.c)", file=sys.stderr)
+    build = subprocess.run(
+        [str(python), "setup.py", "-q", "build_ext", "--inplace"], cwd=ROOT, capture_output=True, text=True
+    )
+    if build.returncode != 0 or not built.exists():
+        last_line = (build.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"run.py: could not build deep_sort/_assignment.c ({last_line}); "
+              "the tracker runs in pure Python (same results, slower)", file=sys.stderr)
+        return
+    EXTENSION_STAMP.parent.mkdir(exist_ok=True)
+    EXTENSION_STAMP.write_text(digest + "\n")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__.strip())
@@ -74,6 +107,7 @@ def main(argv: list[str]) -> int:
     except subprocess.CalledProcessError as exc:
         print(f"run.py: installing requirements failed (exit code {exc.returncode})", file=sys.stderr)
         return 1
+    ensure_extension(python)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.call([str(python), *args], cwd=ROOT, env=env)

@@ -22,6 +22,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,27 @@ def _load_linear_sum_assignment() -> Callable:
 
 
 _solver: Callable | None = None
+
+
+def _load_compiled() -> ModuleType | None:
+    """Return the compiled assignment module, or None (not built, or ``DEEP_SORT_PURE_PYTHON`` set).
+
+    ``deep_sort/_assignment.c`` gives the same results as :func:`assign` and
+    the tracker's cascade loop (its solver is scipy's algorithm with the same
+    tie-breaking); it is built by ``setup.py`` (``run.py`` does it in a
+    source checkout). Without it everything runs in Python.
+    """
+    if os.environ.get("DEEP_SORT_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _assignment
+    except ImportError:
+        return None
+    return _assignment
+
+
+#: The compiled assignment steps (``deep_sort._assignment``) or None.
+compiled: ModuleType | None = _load_compiled()
 
 
 def linear_sum_assignment(cost_matrix: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +273,18 @@ def assign(
     matches, unmatched_tracks, unmatched_detections
         As :func:`min_cost_matching`.
     """
+    if compiled is not None and _is_c_float64(cost_matrix):
+        result = compiled.assign(cost_matrix, max_distance, track_indices, detection_indices)
+        if result is not None:  # None: NaN entries, for the solver below to reject
+            return result
     cost_matrix[cost_matrix > max_distance] = max_distance + 1e-5
     rows, cols = linear_sum_assignment(cost_matrix)
     rejected = (cost_matrix[rows, cols] > max_distance).tolist()
     return _split_assignment(rows.tolist(), cols.tolist(), rejected, track_indices, detection_indices)
+
+
+def _is_c_float64(array: np.ndarray) -> bool:
+    return type(array) is np.ndarray and array.dtype == np.float64 and array.flags.c_contiguous and array.flags.writeable
 
 
 def assign_sparse(

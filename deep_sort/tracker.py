@@ -312,39 +312,116 @@ class Tracker:
         else:
             threshold = self.max_iou_distance
 
-        tracks_by_level: dict[int, list[int]] = {}
-        for k in confirmed_tracks:
+        # Rows (positions in confirmed_tracks) of each level that has tracks.
+        rows_by_level: dict[int, list[int]] = {}
+        for row, k in enumerate(confirmed_tracks):
             level = tracks[k].time_since_update - 1
             if 0 <= level < self.max_age:
-                tracks_by_level.setdefault(level, []).append(k)
+                rows_by_level.setdefault(level, []).append(row)
 
         matches: list[tuple[int, int]] = []
         unmatched_detections = list(range(len(detections)))
-        if tracks_by_level and unmatched_detections:
-            matches, unmatched_detections = self._solve_cascade_levels(
-                detections, confirmed_tracks, tracks_by_level, tlwh, xyah, threshold
-            )
+        if rows_by_level and unmatched_detections:
+            level_rows = [rows_by_level[level] for level in sorted(rows_by_level)]
+            gated = self._gated_costs(detections, confirmed_tracks, tlwh, xyah)
+            solved = None
+            if linear_assignment.compiled is not None:
+                solved = self._solve_cascade_compiled(gated, level_rows, confirmed_tracks, len(detections), threshold)
+            if solved is None:
+                solved = self._solve_cascade_levels(gated, level_rows, confirmed_tracks, len(detections), threshold)
+            matches, unmatched_detections = solved
         unmatched_tracks = list(set(confirmed_tracks) - set(k for k, _ in matches))
         return matches, unmatched_tracks, unmatched_detections
 
-    def _solve_cascade_levels(
+    def _gated_costs(
         self,
         detections: Sequence[Detection],
         confirmed_tracks: list[int],
-        tracks_by_level: dict[int, list[int]],
         tlwh: np.ndarray,
         xyah: np.ndarray,
+    ) -> tuple[list[int], list[int], np.ndarray]:
+        """Cost of every confirmed track and detection inside the Kalman gate.
+
+        Returns
+        -------
+        rows, detection_indices : list of int, length P
+            The pairs whose gating distance is at most ``CHI2INV95[4]``: row
+            in ``confirmed_tracks`` (increasing), then detection index.
+        costs : ndarray of shape (P,)
+            Appearance distance (in the descriptors' precision), or
+            ``1 - IoU`` with the predicted box in motion-only mode.
+
+        Gating and costs do not depend on the cascade level, so they are
+        computed once per frame for all levels; a cost computed for a
+        detection that an earlier level takes is not used.
+        """
+        pairs = None
+        if linear_assignment.compiled is not None and type(self.kf) is KalmanFilter:
+            pairs = linear_assignment.compiled.gate(
+                self._states.mean, self._states.covariance, confirmed_tracks, xyah,
+                self.kf._std_weight_position, CHI2INV95[4],
+            )
+        if pairs is None:  # covariances that couple axes, or no compiled module
+            gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
+            rows, detection_indices = np.nonzero(~(gating_distance > CHI2INV95[4]))
+            pairs = rows.tolist(), detection_indices.tolist()
+        rows, detection_indices = pairs
+        if not rows:
+            return rows, detection_indices, np.zeros(0)
+        if self.metric is not None:
+            queries = self._prepared_queries(detections)
+            tracks = self.tracks
+            track_ids = [tracks[confirmed_tracks[row]].track_id for row in rows]
+            with single_blas_thread():  # products this small are slower on several threads
+                costs = self.metric.gallery.pair_distances(queries, track_ids, detection_indices)
+        else:
+            iou_cost = 1.0 - iou_matrix(self._predicted_tlwh(confirmed_tracks), tlwh)
+            costs = iou_cost[rows, detection_indices]
+        return rows, detection_indices, costs
+
+    @staticmethod
+    def _solve_cascade_compiled(
+        gated: tuple[list[int], list[int], np.ndarray],
+        level_rows: list[list[int]],
+        confirmed_tracks: list[int],
+        n_detections: int,
+        threshold: float,
+    ) -> tuple[list[tuple[int, int]], list[int]] | None:
+        """The cascade levels in compiled code, on the gated cost matrix (None if it holds NaN).
+
+        The matrix is the published one for all confirmed tracks x
+        detections: the cost inside the gate (stored as float64, as the
+        published cost matrix does), ``INFTY_COST`` outside; each level takes
+        its rows and the still unmatched columns.
+        """
+        rows, detection_indices, costs = gated
+        cost_matrix = np.full((len(confirmed_tracks), n_detections), linear_assignment.INFTY_COST)
+        cost_matrix[rows, detection_indices] = costs
+        return linear_assignment.compiled.matching_cascade(cost_matrix, level_rows, confirmed_tracks, threshold)
+
+    @staticmethod
+    def _solve_cascade_levels(
+        gated: tuple[list[int], list[int], np.ndarray],
+        level_rows: list[list[int]],
+        confirmed_tracks: list[int],
+        n_detections: int,
         threshold: float,
     ) -> tuple[list[tuple[int, int]], list[int]]:
-        """Run the cascade levels in increasing order; return the matches and unmatched detections."""
-        feasible = self._feasible_pairs(detections, confirmed_tracks, tlwh, xyah, threshold)
+        """Run the cascade levels in increasing order; return the matches and unmatched detections.
+
+        Every entry of a level's matrix that is not a feasible pair
+        (:meth:`_feasible_pairs`) becomes ``threshold + 1e-5`` after
+        thresholding, so the feasible pairs decide the level's assignment
+        (``linear_assignment.assign_sparse``).
+        """
+        feasible = Tracker._feasible_pairs(gated, confirmed_tracks, threshold)
         infty = linear_assignment.INFTY_COST
         matches: list[tuple[int, int]] = []
-        unmatched_detections = list(range(len(detections)))
-        for level in sorted(tracks_by_level):
+        unmatched_detections = list(range(n_detections))
+        for rows in level_rows:
             if not unmatched_detections:
                 break
-            track_indices = tracks_by_level[level]
+            track_indices = [confirmed_tracks[row] for row in rows]
             # The level's cost matrix (its tracks x the unmatched detections),
             # given by its entries that can be matched.
             entries: dict[tuple[int, int], float] = {}
@@ -364,43 +441,29 @@ class Tracker:
             matches += matches_l
         return matches, unmatched_detections
 
+    @staticmethod
     def _feasible_pairs(
-        self,
-        detections: Sequence[Detection],
+        gated: tuple[list[int], list[int], np.ndarray],
         confirmed_tracks: list[int],
-        tlwh: np.ndarray,
-        xyah: np.ndarray,
         threshold: float,
     ) -> dict[int, list[tuple[int, float]]]:
-        """Gated cost of every confirmed track and detection that a cascade level can match.
+        """The gated pairs a cascade level can match, per track index.
 
         Returns, per track index, ``(detection_index, cost)`` in detection
         order for the pairs inside the Kalman gate whose cost is at most
         ``threshold`` (or NaN, which the solver rejects as the published code
         does). Every other entry of a level's matrix becomes
-        ``threshold + 1e-5`` after thresholding, whatever its cost, so these
-        pairs decide the level's assignment. Gating and costs do not depend on
-        the level, so they are computed once per frame for all levels; a cost
-        computed for a detection that an earlier level takes is not used.
+        ``threshold + 1e-5`` after thresholding, whatever its cost.
         """
-        gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
-        gated_rows, gated_detections = np.nonzero(~(gating_distance > CHI2INV95[4]))
-        if len(gated_rows) == 0:
+        rows, detection_indices, costs = gated
+        if len(rows) == 0:
             return {}
-        track_of_row = np.asarray(confirmed_tracks).take(gated_rows)
-        if self.metric is not None:
-            queries = self._prepared_queries(detections)
-            track_ids = [self.tracks[k].track_id for k in track_of_row.tolist()]
-            with single_blas_thread():  # products this small are slower on several threads
-                costs = self.metric.gallery.pair_distances(queries, track_ids, gated_detections.tolist())
-        else:
-            iou_cost = 1.0 - iou_matrix(self._predicted_tlwh(confirmed_tracks), tlwh)
-            costs = iou_cost[gated_rows, gated_detections]
         # Compared in float64, as the published cost matrix is (float32 costs
         # against a float32-rounded threshold could decide differently).
         keep = ~(costs.astype(np.float64) > threshold)
+        track_of_row = np.asarray(confirmed_tracks).take(np.asarray(rows)[keep])
         feasible: dict[int, list[tuple[int, float]]] = {}
-        for k, d, cost in zip(track_of_row[keep].tolist(), gated_detections[keep].tolist(), costs[keep].tolist()):
+        for k, d, cost in zip(track_of_row.tolist(), np.asarray(detection_indices)[keep].tolist(), costs[keep].tolist()):
             candidates = feasible.get(k)
             if candidates is None:
                 feasible[k] = [(d, cost)]

@@ -25,3 +25,16 @@ def golden_dir() -> Path:
     if not GOLDEN.is_dir():
         pytest.skip("../shared/golden is not beside the checkout")
     return GOLDEN
+
+
+@pytest.fixture(params=["compiled", "python"])
+def assignment_path(request, monkeypatch) -> str:
+    """Run a test with the compiled assignment module and again with the pure Python path."""
+    from deep_sort import linear_assignment
+
+    if request.param == "compiled":
+        if linear_assignment.compiled is None:
+            pytest.skip("deep_sort._assignment is not built (tests/core/test_assignment_kernel.py says why)")
+    else:
+        monkeypatch.setattr(linear_assignment, "compiled", None)
+    return request.param

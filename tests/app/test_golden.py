@@ -9,7 +9,7 @@ from deep_sort.app.track_app import main
 
 
 @pytest.mark.parametrize("seq,params,options", golden_cases(), ids=lambda v: v if isinstance(v, str) else None)
-def test_app_matches_golden(tmp_path, seq, params, options):
+def test_app_matches_golden(tmp_path, seq, params, options, assignment_path):
     output = tmp_path / f"{seq}.{params}.txt"
     argv = [
         "--sequence_dir", str(GOLDEN / "sequences" / seq),

@@ -411,7 +411,7 @@ def _scene_rows(seed, n_frames, motion_only):
     (TrackingConfig(min_confidence=0.3, max_cosine_distance=1.2, max_iou_distance=0.4), False),  # loose appearance
     (TrackingConfig(min_confidence=0.3, max_age=5), True),  # motion-only: gated IoU cascade
 ], ids=["paper", "unbounded", "small", "loose", "motion-only"])
-def test_tracker_equals_the_per_track_reading(config, motion_only):
+def test_tracker_equals_the_per_track_reading(config, motion_only, assignment_path):
     rows = _scene_rows(seed=3, n_frames=150, motion_only=motion_only)
     fast = create_tracker(config, with_appearance=not motion_only)
     metric = None if motion_only else NearestNeighborDistanceMetric("cosine", config.max_cosine_distance, config.nn_budget)

@@ -1,0 +1,786 @@
+/*
+ * Compiled form of the tracker's assignment steps (SPEC.md section 5).
+ *
+ * deep_sort._assignment gives the same results as the Python functions it
+ * stands in for (deep_sort.linear_assignment.assign and the tracker's
+ * matching-cascade loop), without a Python-level loop, list or numpy call
+ * per cascade level:
+ *
+ *   linear_sum_assignment(cost_matrix) -> (rows, cols)
+ *       The shortest-augmenting-path solver scipy.optimize.linear_sum_assignment
+ *       uses (Crouse, "On implementing 2D rectangular assignment algorithms",
+ *       IEEE TAES 2016), with the same search order and tie-breaking, so it
+ *       returns the same assignment, not merely one of equal cost
+ *       (tests/core/test_assignment_kernel.py checks this against scipy).
+ *   assign(cost_matrix, max_distance, track_indices, detection_indices)
+ *       linear_assignment.assign.
+ *   matching_cascade(cost_matrix, level_rows, row_tracks, max_distance)
+ *       The cascade levels of Tracker._matching_cascade on the gated cost
+ *       matrix of all confirmed tracks x detections.
+ *   gate(mean, covariance, columns, measurements, std_weight_position, threshold)
+ *       The track x detection pairs inside the Kalman gate, with the
+ *       operations of KalmanFilter.gating_distance_stacked (axis-decoupled
+ *       covariances; None otherwise, for the general Python path).
+ *
+ * The assignment functions return None instead when a cost matrix holds NaN (or -inf), for the
+ * caller to take the Python path, which raises scipy's error as the
+ * published code does.
+ *
+ * Arithmetic is plain IEEE double in the written order; the extension is
+ * built with -ffp-contract=off so that no multiply-add is fused.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ solver */
+
+typedef struct {
+    Py_ssize_t n_rows, n_cols; /* after transposing: n_rows <= n_cols */
+    double *cost;              /* n_rows x n_cols, row-major */
+    double *u, *v, *path_cost;
+    Py_ssize_t *path, *col4row, *row4col, *remaining;
+    char *row_visited, *col_visited;
+} Solver;
+
+/* One shortest augmenting path from row `start`; returns its sink column, or
+ * -1 if every remaining column has infinite reduced cost (infeasible). */
+static Py_ssize_t
+augmenting_path(Solver *s, Py_ssize_t start, double *min_value_out)
+{
+    const Py_ssize_t n_cols = s->n_cols;
+    Py_ssize_t n_remaining = n_cols, i = start, sink = -1;
+    double min_value = 0.0;
+
+    /* Columns are scanned from the last to the first, and a scanned column
+     * is replaced by the last remaining one: this order decides ties. */
+    for (Py_ssize_t it = 0; it < n_cols; it++) {
+        s->remaining[it] = n_cols - it - 1;
+        s->path_cost[it] = INFINITY;
+    }
+    memset(s->row_visited, 0, (size_t)s->n_rows);
+    memset(s->col_visited, 0, (size_t)n_cols);
+
+    while (sink == -1) {
+        Py_ssize_t index = -1;
+        double lowest = INFINITY;
+        s->row_visited[i] = 1;
+        const double *cost_row = s->cost + i * n_cols;
+        for (Py_ssize_t it = 0; it < n_remaining; it++) {
+            Py_ssize_t j = s->remaining[it];
+            double reduced = min_value + cost_row[j] - s->u[i] - s->v[j];
+            if (reduced < s->path_cost[j]) {
+                s->path[j] = i;
+                s->path_cost[j] = reduced;
+            }
+            /* Among equal path costs an unassigned column wins (it ends the search). */
+            if (s->path_cost[j] < lowest || (s->path_cost[j] == lowest && s->row4col[j] == -1)) {
+                lowest = s->path_cost[j];
+                index = it;
+            }
+        }
+        min_value = lowest;
+        if (min_value == INFINITY) {
+            return -1;
+        }
+        Py_ssize_t j = s->remaining[index];
+        if (s->row4col[j] == -1) {
+            sink = j;
+        } else {
+            i = s->row4col[j];
+        }
+        s->col_visited[j] = 1;
+        s->remaining[index] = s->remaining[--n_remaining];
+    }
+    *min_value_out = min_value;
+    return sink;
+}
+
+/* Fill s->col4row for every row; 0 on success, -1 infeasible. */
+static int
+solve(Solver *s)
+{
+    for (Py_ssize_t i = 0; i < s->n_rows; i++) {
+        s->u[i] = 0.0;
+        s->col4row[i] = -1;
+    }
+    for (Py_ssize_t j = 0; j < s->n_cols; j++) {
+        s->v[j] = 0.0;
+        s->path[j] = -1;
+        s->row4col[j] = -1;
+    }
+    for (Py_ssize_t current = 0; current < s->n_rows; current++) {
+        double min_value;
+        Py_ssize_t sink = augmenting_path(s, current, &min_value);
+        if (sink < 0) {
+            return -1;
+        }
+        /* Update the dual variables. */
+        s->u[current] += min_value;
+        for (Py_ssize_t i = 0; i < s->n_rows; i++) {
+            if (s->row_visited[i] && i != current) {
+                s->u[i] += min_value - s->path_cost[s->col4row[i]];
+            }
+        }
+        for (Py_ssize_t j = 0; j < s->n_cols; j++) {
+            if (s->col_visited[j]) {
+                s->v[j] -= min_value - s->path_cost[j];
+            }
+        }
+        /* Augment along the path back to the current row. */
+        Py_ssize_t j = sink;
+        for (;;) {
+            Py_ssize_t i = s->path[j];
+            s->row4col[j] = i;
+            Py_ssize_t previous = s->col4row[i];
+            s->col4row[i] = j;
+            j = previous;
+            if (i == current) {
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+compare_rows(const void *a, const void *b)
+{
+    Py_ssize_t x = ((const Py_ssize_t *)a)[0], y = ((const Py_ssize_t *)b)[0];
+    return (x > y) - (x < y);
+}
+
+/* Solve the (n_rows x n_cols) row-major `cost`. On success write the
+ * min(n_rows, n_cols) assigned pairs, sorted by row, to rows_out/cols_out
+ * and return their number; -1: infeasible, -2: NaN or -inf entry,
+ * -3: out of memory. */
+static Py_ssize_t
+linear_sum_assignment_c(Py_ssize_t n_rows, Py_ssize_t n_cols, const double *cost,
+                        Py_ssize_t *rows_out, Py_ssize_t *cols_out)
+{
+    if (n_rows == 0 || n_cols == 0) {
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k < n_rows * n_cols; k++) {
+        if (isnan(cost[k]) || cost[k] == -INFINITY) {
+            return -2;
+        }
+    }
+    const int transpose = n_cols < n_rows;
+    Solver s;
+    s.n_rows = transpose ? n_cols : n_rows;
+    s.n_cols = transpose ? n_rows : n_cols;
+    const Py_ssize_t nr = s.n_rows, nc = s.n_cols;
+    void *block = malloc((size_t)(nr * nc + nr + 2 * nc) * sizeof(double)
+                         + (size_t)(3 * nc + nr) * sizeof(Py_ssize_t) + (size_t)(nr + nc));
+    if (block == NULL) {
+        return -3;
+    }
+    s.cost = (double *)block;
+    s.u = s.cost + nr * nc;
+    s.v = s.u + nr;
+    s.path_cost = s.v + nc;
+    s.path = (Py_ssize_t *)(s.path_cost + nc);
+    s.col4row = s.path + nc;
+    s.row4col = s.col4row + nr;
+    s.remaining = s.row4col + nc;
+    s.row_visited = (char *)(s.remaining + nc);
+    s.col_visited = s.row_visited + nr;
+    if (transpose) {
+        for (Py_ssize_t i = 0; i < n_rows; i++) {
+            for (Py_ssize_t j = 0; j < n_cols; j++) {
+                s.cost[j * nc + i] = cost[i * n_cols + j];
+            }
+        }
+    } else {
+        memcpy(s.cost, cost, (size_t)(nr * nc) * sizeof(double));
+    }
+    if (solve(&s) < 0) {
+        free(block);
+        return -1;
+    }
+    if (transpose) {
+        /* Rows of the transposed problem are the columns: sort by their row. */
+        Py_ssize_t *pairs = (Py_ssize_t *)malloc((size_t)(2 * nr) * sizeof(Py_ssize_t));
+        if (pairs == NULL) {
+            free(block);
+            return -3;
+        }
+        for (Py_ssize_t i = 0; i < nr; i++) {
+            pairs[2 * i] = s.col4row[i];
+            pairs[2 * i + 1] = i;
+        }
+        qsort(pairs, (size_t)nr, 2 * sizeof(Py_ssize_t), compare_rows);
+        for (Py_ssize_t i = 0; i < nr; i++) {
+            rows_out[i] = pairs[2 * i];
+            cols_out[i] = pairs[2 * i + 1];
+        }
+        free(pairs);
+    } else {
+        for (Py_ssize_t i = 0; i < nr; i++) {
+            rows_out[i] = i;
+            cols_out[i] = s.col4row[i];
+        }
+    }
+    free(block);
+    return nr;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/* A C-contiguous float64 buffer of `ndim` dimensions (error names `what`). */
+static int
+get_float64(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, view, flags) < 0) {
+        return -1;
+    }
+    if (view->ndim != ndim || view->itemsize != sizeof(double) || view->format == NULL
+        || !(strcmp(view->format, "d") == 0 || strcmp(view->format, "<d") == 0
+             || strcmp(view->format, "=d") == 0)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous %d-D float64 array", what, ndim);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+get_matrix(PyObject *object, Py_buffer *view, int writable)
+{
+    return get_float64(object, view, 2, writable, "cost_matrix");
+}
+
+static PyObject *
+solver_error(Py_ssize_t status)
+{
+    if (status == -1) {
+        PyErr_SetString(PyExc_ValueError, "cost matrix is infeasible");
+    } else if (status == -3) {
+        PyErr_NoMemory();
+    }
+    return NULL;
+}
+
+/* The outcome of one solved matrix, in the terms of
+ * linear_assignment._split_assignment: matched (row, col) positions, and
+ * the unmatched rows/columns (unassigned in order, then those of rejected
+ * pairs in row order). */
+typedef struct {
+    Py_ssize_t n_matches, n_unmatched_rows, n_unmatched_cols;
+    Py_ssize_t *match_rows, *match_cols, *unmatched_rows, *unmatched_cols;
+    Py_ssize_t *scratch; /* 2 * min(n_rows, n_cols) */
+    char *taken;         /* max(n_rows, n_cols) */
+} Outcome;
+
+static int
+outcome_alloc(Outcome *o, Py_ssize_t n_rows, Py_ssize_t n_cols)
+{
+    Py_ssize_t n_min = n_rows < n_cols ? n_rows : n_cols, n_max = n_rows < n_cols ? n_cols : n_rows;
+    o->match_rows = (Py_ssize_t *)malloc((size_t)(4 * n_min + n_rows + n_cols + 1) * sizeof(Py_ssize_t)
+                                         + (size_t)n_max + 1);
+    if (o->match_rows == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    o->match_cols = o->match_rows + n_min;
+    o->scratch = o->match_cols + n_min;
+    o->unmatched_rows = o->scratch + 2 * n_min;
+    o->unmatched_cols = o->unmatched_rows + n_rows;
+    o->taken = (char *)(o->unmatched_cols + n_cols + 1);
+    return 0;
+}
+
+/* Threshold `cost` (n_rows x n_cols, modified in place: entries above
+ * max_distance become max_distance + 1e-5), solve it, split the result.
+ * Returns 0, or a solver status (< 0). */
+static Py_ssize_t
+assign_positions(double *cost, Py_ssize_t n_rows, Py_ssize_t n_cols, double max_distance, Outcome *o)
+{
+    const double capped = max_distance + 1e-5;
+    for (Py_ssize_t k = 0; k < n_rows * n_cols; k++) {
+        if (cost[k] > max_distance) {
+            cost[k] = capped;
+        }
+    }
+    Py_ssize_t *rows = o->scratch, *cols = o->scratch + (n_rows < n_cols ? n_rows : n_cols);
+    Py_ssize_t n_assigned = linear_sum_assignment_c(n_rows, n_cols, cost, rows, cols);
+    if (n_assigned < 0) {
+        return n_assigned;
+    }
+    o->n_matches = 0;
+    o->n_unmatched_rows = 0;
+    o->n_unmatched_cols = 0;
+    memset(o->taken, 0, (size_t)n_cols);
+    for (Py_ssize_t k = 0; k < n_assigned; k++) {
+        o->taken[cols[k]] = 1;
+    }
+    for (Py_ssize_t j = 0; j < n_cols; j++) {
+        if (!o->taken[j]) {
+            o->unmatched_cols[o->n_unmatched_cols++] = j;
+        }
+    }
+    memset(o->taken, 0, (size_t)n_rows);
+    for (Py_ssize_t k = 0; k < n_assigned; k++) {
+        o->taken[rows[k]] = 1;
+    }
+    for (Py_ssize_t i = 0; i < n_rows; i++) {
+        if (!o->taken[i]) {
+            o->unmatched_rows[o->n_unmatched_rows++] = i;
+        }
+    }
+    for (Py_ssize_t k = 0; k < n_assigned; k++) {
+        if (cost[rows[k] * n_cols + cols[k]] > max_distance) {
+            o->unmatched_rows[o->n_unmatched_rows++] = rows[k];
+            o->unmatched_cols[o->n_unmatched_cols++] = cols[k];
+        } else {
+            o->match_rows[o->n_matches] = rows[k];
+            o->match_cols[o->n_matches] = cols[k];
+            o->n_matches++;
+        }
+    }
+    return 0;
+}
+
+/* A list of int objects as a new reference to a list (any sequence accepted). */
+static PyObject *
+as_int_list(PyObject *sequence, const char *name)
+{
+    PyObject *list = PySequence_List(sequence);
+    if (list == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (!PyLong_Check(PyList_GET_ITEM(list, k))) {
+            PyErr_Format(PyExc_TypeError, "%s must hold int", name);
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static PyObject *
+pair(PyObject *a, PyObject *b)
+{
+    return PyTuple_Pack(2, a, b);
+}
+
+/* ------------------------------------------------------------------ module functions */
+
+PyDoc_STRVAR(lsa_doc,
+"linear_sum_assignment(cost_matrix) -> (rows, cols)\n\n"
+"scipy.optimize.linear_sum_assignment (minimisation) of a C-contiguous\n"
+"float64 matrix: the same pairs, sorted by row, as two lists of int.\n"
+"Raises ValueError for NaN or -inf entries or an infeasible matrix.");
+
+static PyObject *
+py_linear_sum_assignment(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (get_matrix(arg, &view, 0) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n_rows = view.shape[0], n_cols = view.shape[1];
+    Py_ssize_t n_min = n_rows < n_cols ? n_rows : n_cols;
+    Py_ssize_t *rows = (Py_ssize_t *)malloc((size_t)(2 * n_min + 1) * sizeof(Py_ssize_t));
+    if (rows == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t n = linear_sum_assignment_c(n_rows, n_cols, (const double *)view.buf, rows, rows + n_min);
+    PyBuffer_Release(&view);
+    if (n < 0) {
+        free(rows);
+        if (n == -2) {
+            PyErr_SetString(PyExc_ValueError, "matrix contains invalid numeric entries");
+            return NULL;
+        }
+        return solver_error(n);
+    }
+    PyObject *row_list = PyList_New(n), *col_list = PyList_New(n);
+    if (row_list == NULL || col_list == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *r = PyLong_FromSsize_t(rows[k]), *c = PyLong_FromSsize_t(rows[n_min + k]);
+        if (r == NULL || c == NULL) {
+            Py_XDECREF(r);
+            Py_XDECREF(c);
+            goto fail;
+        }
+        PyList_SET_ITEM(row_list, k, r);
+        PyList_SET_ITEM(col_list, k, c);
+    }
+    free(rows);
+    return Py_BuildValue("(NN)", row_list, col_list);
+fail:
+    free(rows);
+    Py_XDECREF(row_list);
+    Py_XDECREF(col_list);
+    return NULL;
+}
+
+PyDoc_STRVAR(assign_doc,
+"assign(cost_matrix, max_distance, track_indices, detection_indices)\n"
+"    -> (matches, unmatched_tracks, unmatched_detections) or None\n\n"
+"linear_assignment.assign: cost_matrix (C-contiguous float64, rows\n"
+"track_indices, columns detection_indices, both non-empty) is thresholded\n"
+"in place and solved. None if it holds NaN or -inf.");
+
+static PyObject *
+py_assign(PyObject *self, PyObject *args)
+{
+    PyObject *matrix, *track_arg, *detection_arg;
+    double max_distance;
+    if (!PyArg_ParseTuple(args, "OdOO:assign", &matrix, &max_distance, &track_arg, &detection_arg)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (get_matrix(matrix, &view, 1) < 0) {
+        return NULL;
+    }
+    PyObject *tracks = NULL, *detections = NULL, *matches = NULL, *unmatched_tracks = NULL,
+             *unmatched_detections = NULL, *result = NULL;
+    Outcome o = {0};
+    Py_ssize_t n_rows = view.shape[0], n_cols = view.shape[1];
+    tracks = as_int_list(track_arg, "track_indices");
+    detections = tracks == NULL ? NULL : as_int_list(detection_arg, "detection_indices");
+    if (detections == NULL) {
+        goto done;
+    }
+    if (PyList_GET_SIZE(tracks) != n_rows || PyList_GET_SIZE(detections) != n_cols) {
+        PyErr_SetString(PyExc_ValueError, "cost_matrix shape does not match the index lists");
+        goto done;
+    }
+    if (outcome_alloc(&o, n_rows, n_cols) < 0) {
+        goto done;
+    }
+    Py_ssize_t status = assign_positions((double *)view.buf, n_rows, n_cols, max_distance, &o);
+    if (status == -2) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (status < 0) {
+        solver_error(status);
+        goto done;
+    }
+    matches = PyList_New(o.n_matches);
+    unmatched_tracks = PyList_New(o.n_unmatched_rows);
+    unmatched_detections = PyList_New(o.n_unmatched_cols);
+    if (matches == NULL || unmatched_tracks == NULL || unmatched_detections == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < o.n_matches; k++) {
+        PyObject *match = pair(PyList_GET_ITEM(tracks, o.match_rows[k]),
+                               PyList_GET_ITEM(detections, o.match_cols[k]));
+        if (match == NULL) {
+            goto done;
+        }
+        PyList_SET_ITEM(matches, k, match);
+    }
+    for (Py_ssize_t k = 0; k < o.n_unmatched_rows; k++) {
+        PyList_SET_ITEM(unmatched_tracks, k, Py_NewRef(PyList_GET_ITEM(tracks, o.unmatched_rows[k])));
+    }
+    for (Py_ssize_t k = 0; k < o.n_unmatched_cols; k++) {
+        PyList_SET_ITEM(unmatched_detections, k,
+                        Py_NewRef(PyList_GET_ITEM(detections, o.unmatched_cols[k])));
+    }
+    result = PyTuple_Pack(3, matches, unmatched_tracks, unmatched_detections);
+done:
+    free(o.match_rows);
+    Py_XDECREF(matches);
+    Py_XDECREF(unmatched_tracks);
+    Py_XDECREF(unmatched_detections);
+    Py_XDECREF(tracks);
+    Py_XDECREF(detections);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+PyDoc_STRVAR(cascade_doc,
+"matching_cascade(cost_matrix, level_rows, row_tracks, max_distance)\n"
+"    -> (matches, unmatched_detections) or None\n\n"
+"The levels of the matching cascade. cost_matrix (C-contiguous float64,\n"
+"not modified): row r is confirmed track row_tracks[r], column j detection\n"
+"j, entries gated out already INFTY_COST. level_rows: the rows of each\n"
+"level that has tracks, levels in increasing order. Each level solves its\n"
+"rows x the still unmatched detections as linear_assignment.assign does;\n"
+"the loop stops when no detection is left. matches: (track index,\n"
+"detection index), level by level; unmatched_detections in the order the\n"
+"last level left them. None if a level's matrix holds NaN or -inf.");
+
+static PyObject *
+py_matching_cascade(PyObject *self, PyObject *args)
+{
+    PyObject *matrix, *level_arg, *row_tracks_arg;
+    double max_distance;
+    if (!PyArg_ParseTuple(args, "OOOd:matching_cascade", &matrix, &level_arg, &row_tracks_arg,
+                          &max_distance)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (get_matrix(matrix, &view, 0) < 0) {
+        return NULL;
+    }
+    const double *full = (const double *)view.buf;
+    Py_ssize_t n_all_rows = view.shape[0], n_detections = view.shape[1];
+    PyObject *levels = NULL, *row_tracks = NULL, *matches = NULL, *result = NULL;
+    Py_ssize_t *detections = NULL, *next_detections = NULL, *level = NULL;
+    double *sub = NULL;
+    int saw_invalid = 0;
+    Outcome o = {0};
+
+    levels = PySequence_Fast(level_arg, "level_rows must be a sequence");
+    row_tracks = levels == NULL ? NULL : as_int_list(row_tracks_arg, "row_tracks");
+    if (row_tracks == NULL) {
+        goto done;
+    }
+    if (PyList_GET_SIZE(row_tracks) != n_all_rows) {
+        PyErr_SetString(PyExc_ValueError, "row_tracks must have one entry per cost_matrix row");
+        goto done;
+    }
+    matches = PyList_New(0);
+    detections = (Py_ssize_t *)malloc((size_t)(2 * n_detections + 2) * sizeof(Py_ssize_t));
+    next_detections = detections == NULL ? NULL : detections + n_detections + 1;
+    level = (Py_ssize_t *)malloc((size_t)(n_all_rows + 1) * sizeof(Py_ssize_t));
+    sub = (double *)malloc((size_t)(n_all_rows * n_detections + 1) * sizeof(double));
+    if (matches == NULL || detections == NULL || level == NULL || sub == NULL
+        || outcome_alloc(&o, n_all_rows, n_detections) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        goto done;
+    }
+    Py_ssize_t n_unmatched = n_detections;
+    for (Py_ssize_t j = 0; j < n_detections; j++) {
+        detections[j] = j;
+    }
+    Py_ssize_t n_levels = PySequence_Fast_GET_SIZE(levels);
+    for (Py_ssize_t l = 0; l < n_levels && n_unmatched > 0; l++) {
+        PyObject *rows_object = PySequence_Fast(PySequence_Fast_GET_ITEM(levels, l),
+                                                "level_rows must hold sequences of int");
+        if (rows_object == NULL) {
+            goto done;
+        }
+        Py_ssize_t n_rows = PySequence_Fast_GET_SIZE(rows_object);
+        int bad = n_rows == 0 || n_rows > n_all_rows;
+        for (Py_ssize_t i = 0; i < n_rows && !bad; i++) {
+            level[i] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(rows_object, i));
+            bad = level[i] < 0 || level[i] >= n_all_rows;
+        }
+        Py_DECREF(rows_object);
+        if (bad) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "level_rows must hold non-empty lists of cost_matrix rows");
+            }
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n_rows; i++) {
+            const double *source = full + level[i] * n_detections;
+            double *target = sub + i * n_unmatched;
+            for (Py_ssize_t j = 0; j < n_unmatched; j++) {
+                target[j] = source[detections[j]];
+            }
+        }
+        Py_ssize_t status = assign_positions(sub, n_rows, n_unmatched, max_distance, &o);
+        if (status == -2) {
+            saw_invalid = 1;
+            break;
+        }
+        if (status < 0) {
+            solver_error(status);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < o.n_matches; k++) {
+            PyObject *detection = PyLong_FromSsize_t(detections[o.match_cols[k]]);
+            PyObject *match = detection == NULL ? NULL
+                : pair(PyList_GET_ITEM(row_tracks, level[o.match_rows[k]]), detection);
+            Py_XDECREF(detection);
+            if (match == NULL || PyList_Append(matches, match) < 0) {
+                Py_XDECREF(match);
+                goto done;
+            }
+            Py_DECREF(match);
+        }
+        /* o.unmatched_cols are positions in the current list. */
+        for (Py_ssize_t k = 0; k < o.n_unmatched_cols; k++) {
+            next_detections[k] = detections[o.unmatched_cols[k]];
+        }
+        n_unmatched = o.n_unmatched_cols;
+        memcpy(detections, next_detections, (size_t)n_unmatched * sizeof(Py_ssize_t));
+    }
+    if (saw_invalid) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *unmatched = PyList_New(n_unmatched);
+    if (unmatched == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n_unmatched; k++) {
+        PyObject *d = PyLong_FromSsize_t(detections[k]);
+        if (d == NULL) {
+            Py_DECREF(unmatched);
+            goto done;
+        }
+        PyList_SET_ITEM(unmatched, k, d);
+    }
+    result = Py_BuildValue("(ON)", matches, unmatched);
+done:
+    free(detections);
+    free(level);
+    free(sub);
+    free(o.match_rows);
+    Py_XDECREF(matches);
+    Py_XDECREF(levels);
+    Py_XDECREF(row_tracks);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+PyDoc_STRVAR(gate_doc,
+"gate(mean, covariance, columns, measurements, std_weight_position, threshold)\n"
+"    -> (rows, detection_indices) or None\n\n"
+"The pairs inside the Kalman gate, as KalmanFilter.gating_distance_stacked\n"
+"computes the distance for axis-decoupled covariances (bit for bit) and the\n"
+"tracker selects them (distance not above threshold). mean (8, N) and\n"
+"covariance (8, 8, N): C-contiguous float64 stacks; columns: the stack\n"
+"columns of the tracks to gate (row r of the result is columns[r]);\n"
+"measurements (M, 4) xyah, C-contiguous float64. Pairs come row by row,\n"
+"detections in order. None if a selected covariance couples two axes\n"
+"(the general path in Python applies).");
+
+static PyObject *
+py_gate(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg, *columns_arg, *measurements_arg;
+    double std_weight_position, threshold;
+    if (!PyArg_ParseTuple(args, "OOOOdd:gate", &mean_arg, &covariance_arg, &columns_arg, &measurements_arg,
+                          &std_weight_position, &threshold)) {
+        return NULL;
+    }
+    Py_buffer mean_view = {0}, covariance_view = {0}, measurements_view = {0};
+    PyObject *columns = NULL, *rows = NULL, *detections = NULL, *result = NULL;
+    double *inv_sqrt = NULL;
+    if (get_float64(mean_arg, &mean_view, 2, 0, "mean") < 0) {
+        return NULL;
+    }
+    if (get_float64(covariance_arg, &covariance_view, 3, 0, "covariance") < 0) {
+        PyBuffer_Release(&mean_view);
+        return NULL;
+    }
+    if (get_float64(measurements_arg, &measurements_view, 2, 0, "measurements") < 0) {
+        goto done;
+    }
+    const Py_ssize_t n_states = mean_view.shape[1], n_measurements = measurements_view.shape[0];
+    if (mean_view.shape[0] != 8 || covariance_view.shape[0] != 8 || covariance_view.shape[1] != 8
+        || covariance_view.shape[2] != n_states || measurements_view.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "gate expects mean (8, N), covariance (8, 8, N), measurements (M, 4)");
+        goto done;
+    }
+    columns = as_int_list(columns_arg, "columns");
+    if (columns == NULL) {
+        goto done;
+    }
+    const Py_ssize_t n_rows = PyList_GET_SIZE(columns);
+    const double *mean = (const double *)mean_view.buf, *covariance = (const double *)covariance_view.buf;
+    const double *measurements = (const double *)measurements_view.buf;
+    inv_sqrt = (double *)malloc((size_t)(4 * n_rows + 1) * sizeof(double));
+    if (inv_sqrt == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t n = PyLong_AsSsize_t(PyList_GET_ITEM(columns, r));
+        if (n < 0 || n >= n_states) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_IndexError, "columns out of range");
+            }
+            goto done;
+        }
+        /* P[i, j] of state n is covariance[(8 i + j) N + n]. */
+        for (int i = 0; i < 8; i++) {
+            for (int j = 0; j < 8; j++) {
+                if (i % 4 != j % 4 && covariance[(8 * i + j) * n_states + n] != 0.0) {
+                    result = Py_NewRef(Py_None);
+                    goto done;
+                }
+            }
+        }
+        /* S = H P H^T + R is diagonal: S_kk = P_kk + (innovation std)^2. */
+        const double height = mean[3 * n_states + n];
+        for (int k = 0; k < 4; k++) {
+            double std = k == 2 ? 1e-1 : std_weight_position * height;
+            double s_kk = covariance[(9 * k) * n_states + n] + std * std;
+            inv_sqrt[4 * r + k] = 1.0 / sqrt(s_kk);
+        }
+    }
+    rows = PyList_New(0);
+    detections = PyList_New(0);
+    if (rows == NULL || detections == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t n = PyLong_AsSsize_t(PyList_GET_ITEM(columns, r));
+        PyObject *row_object = NULL;
+        for (Py_ssize_t j = 0; j < n_measurements; j++) {
+            double distance = 0.0;
+            for (int k = 0; k < 4; k++) {
+                double z = (measurements[4 * j + k] - mean[k * n_states + n]) * inv_sqrt[4 * r + k];
+                z = z * z;
+                distance = k == 0 ? z : distance + z;
+            }
+            if (distance > threshold) {
+                continue;
+            }
+            if (row_object == NULL && (row_object = PyLong_FromSsize_t(r)) == NULL) {
+                goto done;
+            }
+            PyObject *detection = PyLong_FromSsize_t(j);
+            if (detection == NULL || PyList_Append(rows, row_object) < 0 || PyList_Append(detections, detection) < 0) {
+                Py_XDECREF(detection);
+                Py_DECREF(row_object);
+                goto done;
+            }
+            Py_DECREF(detection);
+        }
+        Py_XDECREF(row_object);
+    }
+    result = PyTuple_Pack(2, rows, detections);
+done:
+    free(inv_sqrt);
+    Py_XDECREF(columns);
+    Py_XDECREF(rows);
+    Py_XDECREF(detections);
+    PyBuffer_Release(&mean_view);
+    PyBuffer_Release(&covariance_view);
+    if (measurements_view.obj != NULL) {
+        PyBuffer_Release(&measurements_view);
+    }
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"linear_sum_assignment", py_linear_sum_assignment, METH_O, lsa_doc},
+    {"assign", py_assign, METH_VARARGS, assign_doc},
+    {"matching_cascade", py_matching_cascade, METH_VARARGS, cascade_doc},
+    {"gate", py_gate, METH_VARARGS, gate_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "deep_sort._assignment",
+    "Compiled assignment steps of the tracker (see _assignment.c).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__assignment(void)
+{
+    return PyModule_Create(&module);
+}
