@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from . import compiled
+
 FloatArray = npt.NDArray[np.float64]
 
 #: 0.95 quantile of the chi-square distribution for 1..9 degrees of freedom,
@@ -307,6 +309,11 @@ class KalmanFilter:
         ``F P F^T`` is two strided additions, in the order ``multi_dot`` uses
         (``F (P F^T)``).
         """
+        if compiled.speedups is not None and _float64_stacks(mean, covariance):
+            new_mean, new_covariance = mean.copy(), covariance.copy()
+            compiled.speedups.kalman_predict(
+                new_mean, new_covariance, self._std_weight_position, self._std_weight_velocity)
+            return new_mean, new_covariance
         n = mean.shape[1]
         motion_std = self._motion_std_weights[:, None] * mean[3]
         motion_std[2], motion_std[6] = 1e-2, 1e-5
@@ -323,6 +330,11 @@ class KalmanFilter:
     ) -> tuple[FloatArray, FloatArray]:
         """:meth:`batch_update` for mean (8, N), covariance (8, 8, N) and measurements (N, 4)."""
         measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
+        if compiled.speedups is not None and _float64_stacks(mean, covariance):
+            new_mean, new_covariance = mean.copy(), covariance.copy()
+            if compiled.speedups.kalman_update(
+                    new_mean, new_covariance, np.ascontiguousarray(measurements), self._std_weight_position):
+                return new_mean, new_covariance
         if not _is_axis_decoupled_stacked(covariance):
             new_mean, new_covariance = self._batch_update_general(
                 mean.T, covariance.transpose(2, 0, 1), measurements)
@@ -436,6 +448,12 @@ def is_axis_decoupled(covariance: FloatArray) -> bool:
         bit for bit.
     """
     return _is_axis_decoupled_stacked(_to_stacked(np.zeros((len(covariance), 8)), covariance)[1])
+
+
+def _float64_stacks(mean: np.ndarray, covariance: np.ndarray) -> bool:
+    """True for float64 stacks of the shapes (8, N), (8, 8, N) the compiled steps take."""
+    return (mean.dtype == np.float64 and covariance.dtype == np.float64 and mean.ndim == 2
+            and covariance.ndim == 3 and mean.shape[0] == 8 and covariance.shape[:2] == (8, 8))
 
 
 def _is_axis_decoupled_stacked(covariance: FloatArray) -> bool:

@@ -22,11 +22,11 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable, Sequence
-from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
 
+from . import compiled
 from .detection import Detection
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .track import Track
@@ -67,26 +67,6 @@ def _load_linear_sum_assignment() -> Callable:
 
 _solver: Callable | None = None
 
-
-def _load_compiled() -> ModuleType | None:
-    """Return the compiled assignment module, or None (not built, or ``DEEP_SORT_PURE_PYTHON`` set).
-
-    ``deep_sort/_assignment.c`` gives the same results as :func:`assign` and
-    the tracker's cascade loop (its solver is scipy's algorithm with the same
-    tie-breaking); it is built by ``setup.py`` (``run.py`` does it in a
-    source checkout). Without it everything runs in Python.
-    """
-    if os.environ.get("DEEP_SORT_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from . import _assignment
-    except ImportError:
-        return None
-    return _assignment
-
-
-#: The compiled assignment steps (``deep_sort._assignment``) or None.
-compiled: ModuleType | None = _load_compiled()
 
 
 def linear_sum_assignment(cost_matrix: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -273,8 +253,8 @@ def assign(
     matches, unmatched_tracks, unmatched_detections
         As :func:`min_cost_matching`.
     """
-    if compiled is not None and _is_c_float64(cost_matrix):
-        result = compiled.assign(cost_matrix, max_distance, track_indices, detection_indices)
+    if compiled.speedups is not None and _is_c_float64(cost_matrix):
+        result = compiled.speedups.assign(cost_matrix, max_distance, track_indices, detection_indices)
         if result is not None:  # None: NaN entries, for the solver below to reject
             return result
     cost_matrix[cost_matrix > max_distance] = max_distance + 1e-5

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import linear_assignment
+from . import compiled, linear_assignment
 from ._blas import single_blas_thread
 from .boxes import tlwh_to_xyah, xyah_to_tlwh
 from .detection import Detection
@@ -325,7 +325,7 @@ class Tracker:
             level_rows = [rows_by_level[level] for level in sorted(rows_by_level)]
             gated = self._gated_costs(detections, confirmed_tracks, tlwh, xyah)
             solved = None
-            if linear_assignment.compiled is not None:
+            if compiled.speedups is not None:
                 solved = self._solve_cascade_compiled(gated, level_rows, confirmed_tracks, len(detections), threshold)
             if solved is None:
                 solved = self._solve_cascade_levels(gated, level_rows, confirmed_tracks, len(detections), threshold)
@@ -356,8 +356,8 @@ class Tracker:
         detection that an earlier level takes is not used.
         """
         pairs = None
-        if linear_assignment.compiled is not None and type(self.kf) is KalmanFilter:
-            pairs = linear_assignment.compiled.gate(
+        if compiled.speedups is not None and type(self.kf) is KalmanFilter:
+            pairs = compiled.speedups.gate(
                 self._states.mean, self._states.covariance, confirmed_tracks, xyah,
                 self.kf._std_weight_position, CHI2INV95[4],
             )
@@ -397,7 +397,7 @@ class Tracker:
         rows, detection_indices, costs = gated
         cost_matrix = np.full((len(confirmed_tracks), n_detections), linear_assignment.INFTY_COST)
         cost_matrix[rows, detection_indices] = costs
-        return linear_assignment.compiled.matching_cascade(cost_matrix, level_rows, confirmed_tracks, threshold)
+        return compiled.speedups.matching_cascade(cost_matrix, level_rows, confirmed_tracks, threshold)
 
     @staticmethod
     def _solve_cascade_levels(

@@ -29,12 +29,12 @@ def golden_dir() -> Path:
 
 @pytest.fixture(params=["compiled", "python"])
 def assignment_path(request, monkeypatch) -> str:
-    """Run a test with the compiled assignment module and again with the pure Python path."""
-    from deep_sort import linear_assignment
+    """Run a test with the compiled helpers (deep_sort._speedups) and again with the pure Python path."""
+    from deep_sort import compiled
 
     if request.param == "compiled":
-        if linear_assignment.compiled is None:
-            pytest.skip("deep_sort._assignment is not built (tests/core/test_assignment_kernel.py says why)")
+        if compiled.speedups is None:
+            pytest.skip("deep_sort._speedups is not built (tests/core/test_speedups.py says why)")
     else:
-        monkeypatch.setattr(linear_assignment, "compiled", None)
+        monkeypatch.setattr(compiled, "speedups", None)
     return request.param

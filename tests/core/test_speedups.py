@@ -1,9 +1,10 @@
-"""The compiled assignment module gives exactly the Python path's results.
+"""The compiled helpers (deep_sort._speedups) give exactly the Python path's results.
 
-``deep_sort/_assignment.c`` re-implements scipy's assignment solver and the
-tracker's assignment steps; these tests compare it with scipy and with the
-pure Python functions on random matrices full of ties, which is where a
-different search order would show.
+``deep_sort/_speedups.c`` re-implements scipy's assignment solver, the
+tracker's assignment steps and the stacked Kalman steps; these tests compare
+it with scipy and with the pure Python functions, on random matrices full of
+ties (where a different search order would show) and on filter states bit
+for bit.
 """
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment as scipy_solver
 
+from deep_sort import compiled as compiled_module
 from deep_sort import linear_assignment
 from deep_sort.kalman_filter import CHI2INV95, KalmanFilter
 from deep_sort.linear_assignment import INFTY_COST
 from deep_sort.tracker import Tracker
 
-compiled = linear_assignment.compiled
-needs_compiled = pytest.mark.skipif(compiled is None, reason="deep_sort._assignment is not built")
+compiled = compiled_module.speedups
+needs_compiled = pytest.mark.skipif(compiled is None, reason="deep_sort._speedups is not built")
 
 
 def test_compiled_module_is_built_where_a_compiler_exists():
@@ -29,7 +31,7 @@ def test_compiled_module_is_built_where_a_compiler_exists():
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) on this machine")
-    assert compiled is not None, "deep_sort._assignment is not built: run `python3 run.py python -c pass`"
+    assert compiled is not None, "deep_sort._speedups is not built: run `python3 run.py python -c pass`"
 
 
 def _tie_heavy_matrix(rng, n_rows, n_cols):
@@ -81,7 +83,7 @@ def test_assign_equals_the_python_assign(rng, monkeypatch):
         compiled_matrix = cost_matrix.copy()
         actual = linear_assignment.assign(compiled_matrix, 0.2, track_indices, detection_indices)
         with monkeypatch.context() as patch:
-            patch.setattr(linear_assignment, "compiled", None)
+            patch.setattr(compiled_module, "speedups", None)
             python_matrix = cost_matrix.copy()
             expected = linear_assignment.assign(python_matrix, 0.2, track_indices, detection_indices)
         assert actual == expected, trial
@@ -186,3 +188,56 @@ def test_gate_leaves_coupled_covariances_to_the_python_path(rng):
         compiled.gate(mean[:4].copy(), covariance, [0], xyah, 0.05, 9.4877)
     with pytest.raises(IndexError):
         compiled.gate(mean, covariance, [3], xyah, 0.05, 9.4877)
+
+
+def _python_path(monkeypatch, function, *args):
+    with monkeypatch.context() as patch:
+        patch.setattr(compiled_module, "speedups", None)
+        return function(*args)
+
+
+@needs_compiled
+def test_kalman_steps_are_bitwise_the_numpy_steps(rng, monkeypatch):
+    for trial in range(200):
+        n_states = int(rng.integers(0, 40))
+        kf, mean, covariance = _stacked_filter_states(rng, n_states)
+        expected = _python_path(monkeypatch, kf.predict_stacked, mean, covariance)
+        actual = kf.predict_stacked(mean, covariance)
+        for a, e in zip(actual, expected):
+            assert a.flags.c_contiguous and np.array_equal(a, e), trial
+        measurements = mean[:4].T + rng.normal(0, 5, (n_states, 4))
+        expected = _python_path(monkeypatch, kf.update_stacked, mean, covariance, measurements)
+        mean_before, covariance_before = mean.copy(), covariance.copy()
+        actual = kf.update_stacked(mean, covariance, measurements)
+        for a, e in zip(actual, expected):
+            assert np.array_equal(a, e), trial
+        # New arrays; the inputs are left alone.
+        assert np.array_equal(mean, mean_before) and np.array_equal(covariance, covariance_before)
+
+
+@needs_compiled
+def test_kalman_update_leaves_coupled_covariances_to_the_python_path(rng, monkeypatch):
+    kf, mean, covariance = _stacked_filter_states(rng, 3)
+    covariance[0, 5, 1] = covariance[5, 0, 1] = 0.5
+    written_mean, written_covariance = mean.copy(), covariance.copy()
+    assert compiled.kalman_update(written_mean, written_covariance, np.ascontiguousarray(mean[:4].T), 0.05) is False
+    assert np.array_equal(written_mean, mean) and np.array_equal(written_covariance, covariance)
+    expected = _python_path(monkeypatch, kf.update_stacked, mean, covariance, mean[:4].T + 1)
+    actual = kf.update_stacked(mean, covariance, mean[:4].T + 1)
+    for a, e in zip(actual, expected):
+        assert np.array_equal(a, e)
+
+
+@needs_compiled
+def test_kalman_steps_check_their_arguments():
+    with pytest.raises(ValueError, match="mean"):
+        compiled.kalman_predict(np.zeros((4, 2)), np.zeros((8, 8, 2)), 0.05, 0.00625)
+    with pytest.raises(TypeError, match="float64"):
+        compiled.kalman_predict(np.zeros((8, 2), dtype=np.float32), np.zeros((8, 8, 2)), 0.05, 0.00625)
+    with pytest.raises(ValueError, match="measurements"):
+        compiled.kalman_update(np.zeros((8, 2)), np.zeros((8, 8, 2)), np.zeros((3, 4)), 0.05)
+    # float32 stacks take the numpy path.
+    kf = KalmanFilter()
+    mean, covariance = kf.initiate_stacked(np.array([[10.0, 20.0, 0.5, 100.0]]))
+    predicted = kf.predict_stacked(mean.astype(np.float32), covariance.astype(np.float32))
+    assert predicted[0].dtype == np.float32

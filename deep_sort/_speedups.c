@@ -1,17 +1,16 @@
 /*
- * Compiled form of the tracker's assignment steps (SPEC.md section 5).
+ * Compiled form of the tracker's per-frame steps (SPEC.md sections 4-5).
  *
- * deep_sort._assignment gives the same results as the Python functions it
- * stands in for (deep_sort.linear_assignment.assign and the tracker's
- * matching-cascade loop), without a Python-level loop, list or numpy call
- * per cascade level:
+ * deep_sort._speedups gives the same results as the Python code it stands
+ * in for, without a Python-level loop or a numpy call per track, level or
+ * matrix entry (deep_sort/compiled.py loads it; tests/core/test_speedups.py
+ * compares every function with its Python counterpart):
  *
  *   linear_sum_assignment(cost_matrix) -> (rows, cols)
  *       The shortest-augmenting-path solver scipy.optimize.linear_sum_assignment
  *       uses (Crouse, "On implementing 2D rectangular assignment algorithms",
  *       IEEE TAES 2016), with the same search order and tie-breaking, so it
- *       returns the same assignment, not merely one of equal cost
- *       (tests/core/test_assignment_kernel.py checks this against scipy).
+ *       returns the same assignment, not merely one of equal cost.
  *   assign(cost_matrix, max_distance, track_indices, detection_indices)
  *       linear_assignment.assign.
  *   matching_cascade(cost_matrix, level_rows, row_tracks, max_distance)
@@ -19,15 +18,19 @@
  *       matrix of all confirmed tracks x detections.
  *   gate(mean, covariance, columns, measurements, std_weight_position, threshold)
  *       The track x detection pairs inside the Kalman gate, with the
- *       operations of KalmanFilter.gating_distance_stacked (axis-decoupled
- *       covariances; None otherwise, for the general Python path).
+ *       operations of KalmanFilter.gating_distance_stacked.
+ *   kalman_predict(mean, covariance, std_weight_position, std_weight_velocity)
+ *   kalman_update(mean, covariance, measurements, std_weight_position)
+ *       KalmanFilter.predict_stacked / update_stacked, in place.
  *
- * The assignment functions return None instead when a cost matrix holds NaN (or -inf), for the
- * caller to take the Python path, which raises scipy's error as the
- * published code does.
+ * The assignment functions return None when a cost matrix holds NaN (or
+ * -inf), for the caller to take the Python path, which raises scipy's error
+ * as the published code does; the Kalman functions return None (update:
+ * before writing anything) for covariances that couple two axes, which the
+ * general Python path handles.
  *
- * Arithmetic is plain IEEE double in the written order; the extension is
- * built with -ffp-contract=off so that no multiply-add is fused.
+ * Arithmetic is plain IEEE double in the order the numpy code uses; the
+ * extension is built with -ffp-contract=off so that no multiply-add is fused.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -644,6 +647,170 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ Kalman filter */
+
+/* Stacks with the batch axis last, as deep_sort.track.StackedStates keeps
+ * them: mean[i * N + n], covariance[(8 i + j) * N + n] = P[i][j] of state n. */
+#define MEAN(i) mean[(i) * n_states + n]
+#define COV(i, j) covariance[(8 * (i) + (j)) * n_states + n]
+
+static int
+get_stacks(PyObject *mean_arg, PyObject *covariance_arg, Py_buffer *mean_view, Py_buffer *covariance_view,
+           int writable)
+{
+    if (get_float64(mean_arg, mean_view, 2, writable, "mean") < 0) {
+        return -1;
+    }
+    if (get_float64(covariance_arg, covariance_view, 3, writable, "covariance") < 0) {
+        PyBuffer_Release(mean_view);
+        return -1;
+    }
+    Py_ssize_t n_states = mean_view->shape[1];
+    if (mean_view->shape[0] != 8 || covariance_view->shape[0] != 8 || covariance_view->shape[1] != 8
+        || covariance_view->shape[2] != n_states) {
+        PyErr_SetString(PyExc_ValueError, "expected mean (8, N) and covariance (8, 8, N)");
+        PyBuffer_Release(mean_view);
+        PyBuffer_Release(covariance_view);
+        return -1;
+    }
+    return 0;
+}
+
+/* True if P of state n has a non-zero (or NaN) entry coupling two axes. */
+static int
+couples_axes(const double *covariance, Py_ssize_t n_states, Py_ssize_t n)
+{
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < 8; j++) {
+            if (i % 4 != j % 4 && COV(i, j) != 0.0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(kalman_predict_doc,
+"kalman_predict(mean, covariance, std_weight_position, std_weight_velocity) -> None\n\n"
+"KalmanFilter.predict_stacked in place: mean (8, N) and covariance (8, 8, N),\n"
+"C-contiguous writable float64, become the predicted states, bit for bit.");
+
+static PyObject *
+py_kalman_predict(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg;
+    double weight_position, weight_velocity;
+    if (!PyArg_ParseTuple(args, "OOdd:kalman_predict", &mean_arg, &covariance_arg, &weight_position,
+                          &weight_velocity)) {
+        return NULL;
+    }
+    Py_buffer mean_view, covariance_view;
+    if (get_stacks(mean_arg, covariance_arg, &mean_view, &covariance_view, 1) < 0) {
+        return NULL;
+    }
+    double *mean = (double *)mean_view.buf, *covariance = (double *)covariance_view.buf;
+    const Py_ssize_t n_states = mean_view.shape[1];
+    for (Py_ssize_t n = 0; n < n_states; n++) {
+        const double height = MEAN(3);
+        /* x' = F x: positions plus velocities. */
+        for (int i = 0; i < 4; i++) {
+            MEAN(i) = MEAN(i) + MEAN(i + 4);
+        }
+        /* F P F^T as F (P F^T): columns, then rows. */
+        for (int i = 0; i < 8; i++) {
+            for (int j = 0; j < 4; j++) {
+                COV(i, j) = COV(i, j) + COV(i, j + 4);
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 8; j++) {
+                COV(i, j) = COV(i, j) + COV(i + 4, j);
+            }
+        }
+        /* + Q, diagonal: std weights times the height, aspect-ratio terms fixed. */
+        for (int k = 0; k < 8; k++) {
+            double std;
+            if (k == 2) {
+                std = 1e-2;
+            } else if (k == 6) {
+                std = 1e-5;
+            } else {
+                std = (k < 4 ? weight_position : weight_velocity) * height;
+            }
+            COV(k, k) = COV(k, k) + std * std;
+        }
+    }
+    PyBuffer_Release(&mean_view);
+    PyBuffer_Release(&covariance_view);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(kalman_update_doc,
+"kalman_update(mean, covariance, measurements, std_weight_position) -> bool\n\n"
+"KalmanFilter.update_stacked in place for axis-decoupled covariances: state\n"
+"n is corrected with measurements[n] (xyah), bit for bit. Returns False,\n"
+"without writing, if any covariance couples two axes.");
+
+static PyObject *
+py_kalman_update(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg, *measurements_arg;
+    double weight_position;
+    if (!PyArg_ParseTuple(args, "OOOd:kalman_update", &mean_arg, &covariance_arg, &measurements_arg,
+                          &weight_position)) {
+        return NULL;
+    }
+    Py_buffer mean_view, covariance_view, measurements_view;
+    if (get_stacks(mean_arg, covariance_arg, &mean_view, &covariance_view, 1) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *mean = (double *)mean_view.buf, *covariance = (double *)covariance_view.buf;
+    const Py_ssize_t n_states = mean_view.shape[1];
+    if (get_float64(measurements_arg, &measurements_view, 2, 0, "measurements") < 0) {
+        goto release;
+    }
+    const double *measurements = (const double *)measurements_view.buf;
+    if (measurements_view.shape[0] != n_states || measurements_view.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "expected measurements (N, 4)");
+        goto done;
+    }
+    for (Py_ssize_t n = 0; n < n_states; n++) {
+        if (couples_axes(covariance, n_states, n)) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    for (Py_ssize_t n = 0; n < n_states; n++) {
+        const double height = MEAN(3);
+        /* S is diagonal; per axis k the gain has two non-zero entries,
+         * K[k][k] = g0 and K[k + 4][k] = g1, each P H^T / S as the Cholesky
+         * solve computes it: times 1 / sqrt(S_kk), twice. */
+        for (int k = 0; k < 4; k++) {
+            const double std = k == 2 ? 1e-1 : weight_position * height;
+            const double s_kk = COV(k, k) + std * std;
+            const double inv_sqrt = 1.0 / sqrt(s_kk);
+            const double g0 = COV(k, k) * inv_sqrt * inv_sqrt, g1 = COV(k + 4, k) * inv_sqrt * inv_sqrt;
+            const double innovation = measurements[4 * n + k] - MEAN(k);
+            MEAN(k) = MEAN(k) + innovation * g0;
+            MEAN(k + 4) = MEAN(k + 4) + innovation * g1;
+            /* P - K S K^T, with K S K^T = K (S K^T). */
+            const double sg0 = s_kk * g0, sg1 = s_kk * g1;
+            COV(k, k) = COV(k, k) - g0 * sg0;
+            COV(k, k + 4) = COV(k, k + 4) - g0 * sg1;
+            COV(k + 4, k) = COV(k + 4, k) - g1 * sg0;
+            COV(k + 4, k + 4) = COV(k + 4, k + 4) - g1 * sg1;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    PyBuffer_Release(&measurements_view);
+release:
+    PyBuffer_Release(&mean_view);
+    PyBuffer_Release(&covariance_view);
+    return result;
+}
+
 PyDoc_STRVAR(gate_doc,
 "gate(mean, covariance, columns, measurements, std_weight_position, threshold)\n"
 "    -> (rows, detection_indices) or None\n\n"
@@ -704,20 +871,15 @@ py_gate(PyObject *self, PyObject *args)
             }
             goto done;
         }
-        /* P[i, j] of state n is covariance[(8 i + j) N + n]. */
-        for (int i = 0; i < 8; i++) {
-            for (int j = 0; j < 8; j++) {
-                if (i % 4 != j % 4 && covariance[(8 * i + j) * n_states + n] != 0.0) {
-                    result = Py_NewRef(Py_None);
-                    goto done;
-                }
-            }
+        if (couples_axes(covariance, n_states, n)) {
+            result = Py_NewRef(Py_None);
+            goto done;
         }
         /* S = H P H^T + R is diagonal: S_kk = P_kk + (innovation std)^2. */
-        const double height = mean[3 * n_states + n];
+        const double height = MEAN(3);
         for (int k = 0; k < 4; k++) {
             double std = k == 2 ? 1e-1 : std_weight_position * height;
-            double s_kk = covariance[(9 * k) * n_states + n] + std * std;
+            double s_kk = COV(k, k) + std * std;
             inv_sqrt[4 * r + k] = 1.0 / sqrt(s_kk);
         }
     }
@@ -732,7 +894,7 @@ py_gate(PyObject *self, PyObject *args)
         for (Py_ssize_t j = 0; j < n_measurements; j++) {
             double distance = 0.0;
             for (int k = 0; k < 4; k++) {
-                double z = (measurements[4 * j + k] - mean[k * n_states + n]) * inv_sqrt[4 * r + k];
+                double z = (measurements[4 * j + k] - MEAN(k)) * inv_sqrt[4 * r + k];
                 z = z * z;
                 distance = k == 0 ? z : distance + z;
             }
@@ -766,21 +928,26 @@ done:
     return result;
 }
 
+#undef MEAN
+#undef COV
+
 static PyMethodDef methods[] = {
     {"linear_sum_assignment", py_linear_sum_assignment, METH_O, lsa_doc},
     {"assign", py_assign, METH_VARARGS, assign_doc},
     {"matching_cascade", py_matching_cascade, METH_VARARGS, cascade_doc},
     {"gate", py_gate, METH_VARARGS, gate_doc},
+    {"kalman_predict", py_kalman_predict, METH_VARARGS, kalman_predict_doc},
+    {"kalman_update", py_kalman_update, METH_VARARGS, kalman_update_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "deep_sort._assignment",
-    "Compiled assignment steps of the tracker (see _assignment.c).", -1, methods,
+    PyModuleDef_HEAD_INIT, "deep_sort._speedups",
+    "Compiled hot-path steps of the tracker (see deep_sort/compiled.py).", -1, methods,
 };
 
 PyMODINIT_FUNC
-PyInit__assignment(void)
+PyInit__speedups(void)
 {
     return PyModule_Create(&module);
 }
