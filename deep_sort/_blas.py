@@ -34,20 +34,56 @@ _THREAD_FUNCTIONS = (
 _api: tuple[Callable[[int], None], Callable[[], int]] | None = None
 _searched = False
 
+# (sgemv, sdot, 64-bit integers) symbol names, by OpenBLAS build.
+_PRODUCT_FUNCTIONS = (
+    ("scipy_cblas_sgemv64_", "scipy_cblas_sdot64_", True),
+    ("cblas_sgemv64_", "cblas_sdot64_", True),
+    ("scipy_cblas_sgemv", "scipy_cblas_sdot", False),
+    ("cblas_sgemv", "cblas_sdot", False),
+)
 
-def _find_openblas() -> tuple[Callable[[int], None], Callable[[], int]] | None:
+
+def _openblas_libraries() -> list:
     import ctypes  # imported here: only needed once, and ctypes is slow to import
     import glob
 
     import numpy
 
     site = os.path.dirname(os.path.dirname(numpy.__file__))
-    candidates = sorted(glob.glob(os.path.join(site, "numpy.libs", "*openblas*")))
-    for path in candidates:
+    libraries = []
+    for path in sorted(glob.glob(os.path.join(site, "numpy.libs", "*openblas*"))):
         try:
-            library = ctypes.CDLL(path)  # already loaded by numpy: the same handle
+            libraries.append(ctypes.CDLL(path))  # already loaded by numpy: the same handle
         except OSError:
             continue
+    return libraries
+
+
+def float32_product_functions() -> tuple[int, int, bool] | None:
+    """Addresses of ``cblas_sgemv`` and ``cblas_sdot`` in numpy's bundled OpenBLAS.
+
+    Returns
+    -------
+    tuple of (int, int, bool) or None
+        The two function addresses and whether the library takes 64-bit
+        integers; None if numpy's OpenBLAS is not found. Whether numpy's own
+        float32 products go through these functions is for the caller to
+        check (``deep_sort.compiled`` compares results with ``ndarray.dot``).
+    """
+    import ctypes
+
+    for library in _openblas_libraries():
+        for gemv_name, dot_name, ilp64 in _PRODUCT_FUNCTIONS:
+            gemv, dot = getattr(library, gemv_name, None), getattr(library, dot_name, None)
+            if gemv is not None and dot is not None:
+                return (ctypes.cast(gemv, ctypes.c_void_p).value, ctypes.cast(dot, ctypes.c_void_p).value, ilp64)
+    return None
+
+
+def _find_openblas() -> tuple[Callable[[int], None], Callable[[], int]] | None:
+    import ctypes
+
+    for library in _openblas_libraries():
         for set_name, get_name in _THREAD_FUNCTIONS:
             set_threads, get_threads = getattr(library, set_name, None), getattr(library, get_name, None)
             if set_threads is not None and get_threads is not None:

@@ -22,6 +22,12 @@
  *   kalman_predict(mean, covariance, std_weight_position, std_weight_velocity)
  *   kalman_update(mean, covariance, measurements, std_weight_position)
  *       KalmanFilter.predict_stacked / update_stacked, in place.
+ *   set_float32_products(sgemv_address, sdot_address, ilp64)
+ *   matrix_vector(samples, queries, query_index, out)
+ *   cosine_pair_distances(samples, queries, query_indices, out)
+ *       float32 products through numpy's own OpenBLAS functions, called as
+ *       ndarray.dot calls them (deep_sort/compiled.py checks the bits before
+ *       using them), and FeatureGallery.pair_distances for the cosine metric.
  *
  * The assignment functions return None when a cost matrix holds NaN (or
  * -inf), for the caller to take the Python path, which raises scipy's error
@@ -36,6 +42,7 @@
 #include <Python.h>
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -931,6 +938,212 @@ done:
 #undef MEAN
 #undef COV
 
+/* ------------------------------------------------------------------ float32 products */
+
+/* numpy's ndarray.dot of a C-contiguous (n, D) float32 matrix and a
+ * contiguous vector calls cblas_sgemv(RowMajor, NoTrans, n, D, 1, A, D, x, 1,
+ * 0, y, 1), or cblas_sdot for a single row. The functions of numpy's own
+ * OpenBLAS are registered at run time (their addresses come from ctypes),
+ * so the products are numpy's, bit for bit. */
+enum { ROW_MAJOR = 101, NO_TRANS = 111 };
+typedef void (*sgemv64_fn)(int, int, int64_t, int64_t, float, const float *, int64_t, const float *, int64_t,
+                           float, float *, int64_t);
+typedef float (*sdot64_fn)(int64_t, const float *, int64_t, const float *, int64_t);
+typedef void (*sgemv32_fn)(int, int, int32_t, int32_t, float, const float *, int32_t, const float *, int32_t,
+                           float, float *, int32_t);
+typedef float (*sdot32_fn)(int32_t, const float *, int32_t, const float *, int32_t);
+
+static void *blas_sgemv = NULL, *blas_sdot = NULL;
+static int blas_ilp64 = 0;
+
+static void
+matrix_vector_product(const float *samples, Py_ssize_t n, Py_ssize_t dim, const float *query, float *out)
+{
+    if (n == 1) {
+        double sum = 0.0; /* numpy accumulates the BLAS dot in double */
+        sum += blas_ilp64 ? ((sdot64_fn)blas_sdot)(dim, samples, 1, query, 1)
+                          : ((sdot32_fn)blas_sdot)((int32_t)dim, samples, 1, query, 1);
+        out[0] = (float)sum;
+    } else if (blas_ilp64) {
+        ((sgemv64_fn)blas_sgemv)(ROW_MAJOR, NO_TRANS, n, dim, 1.0f, samples, dim, query, 1, 0.0f, out, 1);
+    } else {
+        ((sgemv32_fn)blas_sgemv)(ROW_MAJOR, NO_TRANS, (int32_t)n, (int32_t)dim, 1.0f, samples, (int32_t)dim,
+                                 query, 1, 0.0f, out, 1);
+    }
+}
+
+static int
+get_float32(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, view, flags) < 0) {
+        return -1;
+    }
+    if (view->ndim != ndim || view->itemsize != sizeof(float) || view->format == NULL
+        || !(strcmp(view->format, "f") == 0 || strcmp(view->format, "<f") == 0
+             || strcmp(view->format, "=f") == 0)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous %d-D float32 array", what, ndim);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+products_ready(void)
+{
+    if (blas_sgemv == NULL || blas_sdot == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no float32 product functions registered (set_float32_products)");
+        return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(set_products_doc,
+"set_float32_products(sgemv_address, sdot_address, ilp64) -> None\n\n"
+"Register cblas_sgemv and cblas_sdot (addresses as int, 0 to unregister);\n"
+"ilp64: whether they take 64-bit integers.");
+
+static PyObject *
+py_set_float32_products(PyObject *self, PyObject *args)
+{
+    unsigned long long gemv_address, dot_address;
+    int ilp64;
+    if (!PyArg_ParseTuple(args, "KKp:set_float32_products", &gemv_address, &dot_address, &ilp64)) {
+        return NULL;
+    }
+    blas_sgemv = (void *)(uintptr_t)gemv_address;
+    blas_sdot = (void *)(uintptr_t)dot_address;
+    blas_ilp64 = ilp64;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(matrix_vector_doc,
+"matrix_vector(samples, queries, query_index, out) -> None\n\n"
+"out[:] = samples.dot(queries[query_index]) with the registered functions:\n"
+"samples (n, D), queries (M, D), out (n,), C-contiguous float32.");
+
+static PyObject *
+py_matrix_vector(PyObject *self, PyObject *args)
+{
+    PyObject *samples_arg, *queries_arg, *out_arg;
+    Py_ssize_t query_index;
+    if (!PyArg_ParseTuple(args, "OOnO:matrix_vector", &samples_arg, &queries_arg, &query_index, &out_arg)
+        || !products_ready()) {
+        return NULL;
+    }
+    Py_buffer samples = {0}, queries = {0}, out = {0};
+    PyObject *result = NULL;
+    if (get_float32(samples_arg, &samples, 2, 0, "samples") < 0 || get_float32(queries_arg, &queries, 2, 0, "queries") < 0
+        || get_float32(out_arg, &out, 1, 1, "out") < 0) {
+        goto done;
+    }
+    if (samples.shape[1] != queries.shape[1] || out.shape[0] != samples.shape[0] || samples.shape[0] < 1
+        || query_index < 0 || query_index >= queries.shape[0]) {
+        PyErr_SetString(PyExc_ValueError, "matrix_vector: shapes or query_index do not match");
+        goto done;
+    }
+    matrix_vector_product((const float *)samples.buf, samples.shape[0], samples.shape[1],
+                          (const float *)queries.buf + query_index * queries.shape[1], (float *)out.buf);
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&samples);
+    PyBuffer_Release(&queries);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+PyDoc_STRVAR(cosine_pairs_doc,
+"cosine_pair_distances(samples, queries, query_indices, out) -> bool\n\n"
+"FeatureGallery.pair_distances for the cosine metric: out[p] = 1 -\n"
+"max(samples[p].dot(queries[query_indices[p]])) in float32 (NaN if a product\n"
+"is NaN, as np.maximum). samples: P arrays (n_p >= 1, D) (consecutive pairs\n"
+"may repeat one); queries (M, D); out (P,). All C-contiguous float32;\n"
+"returns False, leaving out partly written, if a samples array is not.");
+
+static PyObject *
+py_cosine_pair_distances(PyObject *self, PyObject *args)
+{
+    PyObject *samples_arg, *queries_arg, *indices_arg, *out_arg;
+    if (!PyArg_ParseTuple(args, "OOOO:cosine_pair_distances", &samples_arg, &queries_arg, &indices_arg, &out_arg)
+        || !products_ready()) {
+        return NULL;
+    }
+    PyObject *samples_list = NULL, *indices = NULL, *result = NULL, *last = NULL;
+    Py_buffer queries = {0}, out = {0}, samples = {0};
+    float *products = NULL;
+    if (get_float32(queries_arg, &queries, 2, 0, "queries") < 0 || get_float32(out_arg, &out, 1, 1, "out") < 0) {
+        goto done;
+    }
+    samples_list = PySequence_Fast(samples_arg, "samples must be a sequence");
+    indices = samples_list == NULL ? NULL : as_int_list(indices_arg, "query_indices");
+    if (indices == NULL) {
+        goto done;
+    }
+    const Py_ssize_t n_pairs = PySequence_Fast_GET_SIZE(samples_list), dim = queries.shape[1];
+    if (PyList_GET_SIZE(indices) != n_pairs || out.shape[0] != n_pairs) {
+        PyErr_SetString(PyExc_ValueError, "samples, query_indices and out must have one entry per pair");
+        goto done;
+    }
+    float *distances = (float *)out.buf;
+    Py_ssize_t capacity = 0;
+    for (Py_ssize_t p = 0; p < n_pairs; p++) {
+        PyObject *object = PySequence_Fast_GET_ITEM(samples_list, p);
+        if (object != last) {
+            if (last != NULL) {
+                PyBuffer_Release(&samples);
+                last = NULL;
+            }
+            if (get_float32(object, &samples, 2, 0, "samples") < 0) {
+                PyErr_Clear();
+                result = Py_NewRef(Py_False);
+                goto done;
+            }
+            last = object;
+            if (samples.shape[1] != dim || samples.shape[0] < 1) {
+                PyErr_SetString(PyExc_ValueError, "samples must be (n >= 1, D) like the queries");
+                goto done;
+            }
+            if (samples.shape[0] > capacity) {
+                capacity = samples.shape[0];
+                free(products);
+                products = (float *)malloc((size_t)capacity * sizeof(float));
+                if (products == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+            }
+        }
+        Py_ssize_t query = PyLong_AsSsize_t(PyList_GET_ITEM(indices, p));
+        if (query < 0 || query >= queries.shape[0]) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_IndexError, "query index out of range");
+            }
+            goto done;
+        }
+        const Py_ssize_t n = samples.shape[0];
+        matrix_vector_product((const float *)samples.buf, n, dim, (const float *)queries.buf + query * dim, products);
+        float largest = products[0];
+        for (Py_ssize_t i = 1; i < n && !isnan(largest); i++) {
+            if (isnan(products[i]) || products[i] > largest) {
+                largest = products[i];
+            }
+        }
+        distances[p] = 1.0f - largest;
+    }
+    result = Py_NewRef(Py_True);
+done:
+    if (last != NULL) {
+        PyBuffer_Release(&samples);
+    }
+    free(products);
+    Py_XDECREF(samples_list);
+    Py_XDECREF(indices);
+    PyBuffer_Release(&queries);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"linear_sum_assignment", py_linear_sum_assignment, METH_O, lsa_doc},
     {"assign", py_assign, METH_VARARGS, assign_doc},
@@ -938,6 +1151,9 @@ static PyMethodDef methods[] = {
     {"gate", py_gate, METH_VARARGS, gate_doc},
     {"kalman_predict", py_kalman_predict, METH_VARARGS, kalman_predict_doc},
     {"kalman_update", py_kalman_update, METH_VARARGS, kalman_update_doc},
+    {"set_float32_products", py_set_float32_products, METH_VARARGS, set_products_doc},
+    {"matrix_vector", py_matrix_vector, METH_VARARGS, matrix_vector_doc},
+    {"cosine_pair_distances", py_cosine_pair_distances, METH_VARARGS, cosine_pairs_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from . import compiled
 from ._blas import single_blas_thread
 
 #: Initial rows of a track's buffer (at most the budget); it doubles up to the
@@ -408,8 +409,20 @@ class FeatureGallery:
             In the descriptors' precision.
         """
         query_rows, query_sq_norms = queries
-        query_list = list(query_rows)  # row views made once, not once per pair
         rings = self._rings
+        if (self.metric == "cosine" and query_rows.dtype == np.float32 and len(targets)
+                and compiled.speedups is not None and compiled.float32_products_ready()):
+            # The same products (numpy's own BLAS calls) and minimum, in C.
+            samples, last_target = [], None
+            for target in targets:
+                if target != last_target:
+                    rows, last_target = rings[target].samples(), target
+                samples.append(rows)
+            distances = np.empty(len(samples), dtype=np.float32)
+            if compiled.speedups.cosine_pair_distances(
+                    samples, np.ascontiguousarray(query_rows), query_indices, distances):
+                return distances
+        query_list = list(query_rows)  # row views made once, not once per pair
         starts, products, sample_sq_norms = [], [], []
         offset = 0
         last_target, samples, n_samples = None, None, 0

@@ -17,6 +17,8 @@ from scipy.optimize import linear_sum_assignment as scipy_solver
 
 from deep_sort import compiled as compiled_module
 from deep_sort import linear_assignment
+from deep_sort._blas import single_blas_thread
+from deep_sort.gallery import FeatureGallery
 from deep_sort.kalman_filter import CHI2INV95, KalmanFilter
 from deep_sort.linear_assignment import INFTY_COST
 from deep_sort.tracker import Tracker
@@ -241,3 +243,52 @@ def test_kalman_steps_check_their_arguments():
     mean, covariance = kf.initiate_stacked(np.array([[10.0, 20.0, 0.5, 100.0]]))
     predicted = kf.predict_stacked(mean.astype(np.float32), covariance.astype(np.float32))
     assert predicted[0].dtype == np.float32
+
+
+@needs_compiled
+def test_float32_products_are_numpys(rng):
+    assert compiled_module.float32_products_ready()  # numpy's wheels bundle OpenBLAS
+    with single_blas_thread():
+        for n in [1, 2, 3, 5, 8, 13, 64, 100, 257]:
+            samples = rng.standard_normal((n, 128)).astype(np.float32)
+            queries = rng.standard_normal((3, 128)).astype(np.float32)
+            out = np.empty(n, dtype=np.float32)
+            compiled.matrix_vector(samples, queries, 2, out)
+            assert np.array_equal(out, samples.dot(queries[2])), n
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cosine_pair_distances_equal_the_python_products(rng, monkeypatch, dtype):
+    gallery = FeatureGallery("cosine", budget=int(rng.integers(1, 6)) if dtype == np.float64 else 100)
+    for target in range(1, 9):
+        n_samples = [1, 2, 3, 7, 40, 100, 150, 5][target - 1]
+        features = rng.standard_normal((n_samples, 128)).astype(dtype)
+        if target == 8:
+            features[2, 5] = np.nan  # a NaN product makes the distance NaN, as np.maximum does
+        gallery.add(features, [target] * n_samples)
+    features = rng.standard_normal((6, 128)).astype(dtype)
+    features[4] = 0  # an all-zero descriptor: distance 1
+    queries = gallery.prepare(features)
+    targets = sorted(rng.integers(1, 9, 40).tolist())
+    query_indices = rng.integers(0, 6, 40).tolist()
+    with single_blas_thread():
+        actual = gallery.pair_distances(queries, targets, query_indices)
+        expected = _python_path(monkeypatch, gallery.pair_distances, queries, targets, query_indices)
+    assert actual.dtype == expected.dtype == dtype
+    np.testing.assert_array_equal(actual, expected)
+    assert np.isnan(actual[np.asarray(targets) == 8]).all()
+
+
+@needs_compiled
+def test_cosine_pair_distances_check_their_arguments():
+    compiled_module.float32_products_ready()
+    queries = np.zeros((2, 4), dtype=np.float32)
+    out = np.empty(1, dtype=np.float32)
+    assert compiled.cosine_pair_distances([np.zeros((3, 4))], queries, [0], out) is False  # float64 samples
+    with pytest.raises(ValueError, match="one entry per pair"):
+        compiled.cosine_pair_distances([np.zeros((3, 4), dtype=np.float32)] * 2, queries, [0], out)
+    with pytest.raises(ValueError, match="like the queries"):
+        compiled.cosine_pair_distances([np.zeros((3, 5), dtype=np.float32)], queries, [0], out)
+    with pytest.raises(IndexError):
+        compiled.cosine_pair_distances([np.zeros((3, 4), dtype=np.float32)], queries, [2], out)
