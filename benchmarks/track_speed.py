@@ -27,6 +27,12 @@ Scenes: ``dense`` (:meth:`SceneConfig.dense_mot16_04_like`, MOT16-04-like:
 checkout (e.g. the published-equivalent reference) on the same files, and
 checks that both write identical result files.
 
+The timed checkouts are byte-compiled first (``compileall``, as ``pip
+install`` and ``run.py`` do), so that no run pays for compiling the sources
+even where ``PYTHONDONTWRITEBYTECODE`` is set. Which tracker path runs
+(compiled ``deep_sort._speedups`` or pure Python) is printed; set
+``DEEP_SORT_PURE_PYTHON=1`` to time the pure Python path.
+
 On a shared machine other processes distort timings. Each measurement
 records the CPUs the rest of the machine used meanwhile (from
 ``/proc/stat``, printed as ``load``); before each one the script waits for a
@@ -205,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     apps = {"this": ROOT / "deep_sort_app.py"}
     if args.baseline_root is not None:
         apps["baseline"] = args.baseline_root / "deep_sort_app.py"
-    report = {"config": config.as_dict(), "scenes": {}}
+    for app in apps.values():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(app.parent / "deep_sort")],
+                       stdout=subprocess.DEVNULL, check=False)
+    from deep_sort import compiled
+
+    path = "compiled (deep_sort._speedups)" if compiled.speedups is not None else "pure Python"
+    print(f"tracker path: {path}")
+    report = {"config": config.as_dict(), "path": path, "scenes": {}}
     for preset in args.scenes:
         sequence_dir, detection_file = ensure_scene(args.work_dir, preset, args.frames, args.seed)
         n_frames = read_sequence(sequence_dir).seq_length
