@@ -19,6 +19,8 @@
  *   gate(mean, covariance, columns, measurements, std_weight_position, threshold)
  *       The track x detection pairs inside the Kalman gate, with the
  *       operations of KalmanFilter.gating_distance_stacked.
+ *   iou_cost(mean, columns, time_since_update, detection_tlwh, detection_indices, out, infty_cost)
+ *       iou_matching.iou_cost_matrix of predicted track boxes and detections.
  *   kalman_predict(mean, covariance, std_weight_position, std_weight_velocity)
  *   kalman_update(mean, covariance, measurements, std_weight_position)
  *       KalmanFilter.predict_stacked / update_stacked, in place.
@@ -935,6 +937,100 @@ done:
     return result;
 }
 
+
+PyDoc_STRVAR(iou_cost_doc,
+"iou_cost(mean, columns, time_since_update, detection_tlwh, detection_indices, out, infty_cost) -> None\n\n"
+"iou_matching.iou_cost_matrix of the predicted boxes of stack columns\n"
+"`columns` (mean (8, N)) and detection_tlwh[detection_indices] ((M, 4)),\n"
+"written to out (len(columns), len(detection_indices)), rows of a\n"
+"time_since_update above 1 set to infty_cost. All C-contiguous float64.");
+
+/* np.maximum / np.minimum: NaN wins. */
+static inline double
+np_maximum(double a, double b)
+{
+    return (a >= b || isnan(a)) ? a : b;
+}
+
+static inline double
+np_minimum(double a, double b)
+{
+    return (a <= b || isnan(a)) ? a : b;
+}
+
+static PyObject *
+py_iou_cost(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *columns_arg, *ages_arg, *tlwh_arg, *indices_arg, *out_arg;
+    double infty_cost;
+    if (!PyArg_ParseTuple(args, "OOOOOOd:iou_cost", &mean_arg, &columns_arg, &ages_arg, &tlwh_arg, &indices_arg,
+                          &out_arg, &infty_cost)) {
+        return NULL;
+    }
+    Py_buffer mean_view = {0}, tlwh_view = {0}, out_view = {0};
+    PyObject *columns = NULL, *ages = NULL, *indices = NULL, *result = NULL;
+    if (get_float64(mean_arg, &mean_view, 2, 0, "mean") < 0 || get_float64(tlwh_arg, &tlwh_view, 2, 0, "detection_tlwh") < 0
+        || get_float64(out_arg, &out_view, 2, 1, "out") < 0) {
+        goto done;
+    }
+    columns = as_int_list(columns_arg, "columns");
+    ages = columns == NULL ? NULL : as_int_list(ages_arg, "time_since_update");
+    indices = ages == NULL ? NULL : as_int_list(indices_arg, "detection_indices");
+    if (indices == NULL) {
+        goto done;
+    }
+    const Py_ssize_t n_states = mean_view.shape[1], n_rows = PyList_GET_SIZE(columns);
+    const Py_ssize_t n_cols = PyList_GET_SIZE(indices), n_detections = tlwh_view.shape[0];
+    if (mean_view.shape[0] != 8 || tlwh_view.shape[1] != 4 || PyList_GET_SIZE(ages) != n_rows
+        || out_view.shape[0] != n_rows || out_view.shape[1] != n_cols) {
+        PyErr_SetString(PyExc_ValueError, "iou_cost: shapes do not match");
+        goto done;
+    }
+    const double *mean = (const double *)mean_view.buf, *tlwh = (const double *)tlwh_view.buf;
+    double *out = (double *)out_view.buf;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t n = PyLong_AsSsize_t(PyList_GET_ITEM(columns, r));
+        long age = PyLong_AsLong(PyList_GET_ITEM(ages, r));
+        if (n < 0 || n >= n_states) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_IndexError, "columns out of range");
+            }
+            goto done;
+        }
+        if (age == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        /* Track.to_tlwh of the predicted state (boxes.xyah_to_tlwh). */
+        const double height = MEAN(3), width = MEAN(2) * height;
+        const double left = MEAN(0) - width / 2, top = MEAN(1) - height / 2;
+        for (Py_ssize_t c = 0; c < n_cols; c++) {
+            Py_ssize_t j = PyLong_AsSsize_t(PyList_GET_ITEM(indices, c));
+            if (j < 0 || j >= n_detections) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_IndexError, "detection_indices out of range");
+                }
+                goto done;
+            }
+            const double *box = tlwh + 4 * j;
+            /* iou_matching.iou_matrix, operation by operation. */
+            double w = np_maximum(0.0, np_minimum(left + width, box[0] + box[2]) - np_maximum(left, box[0]));
+            double h = np_maximum(0.0, np_minimum(top + height, box[1] + box[3]) - np_maximum(top, box[1]));
+            double intersection = w * h;
+            double iou = intersection / (width * height + box[2] * box[3] - intersection);
+            out[r * n_cols + c] = age > 1 ? infty_cost : 1.0 - iou;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(columns);
+    Py_XDECREF(ages);
+    Py_XDECREF(indices);
+    PyBuffer_Release(&mean_view);
+    PyBuffer_Release(&tlwh_view);
+    PyBuffer_Release(&out_view);
+    return result;
+}
+
 #undef MEAN
 #undef COV
 
@@ -1149,6 +1245,7 @@ static PyMethodDef methods[] = {
     {"assign", py_assign, METH_VARARGS, assign_doc},
     {"matching_cascade", py_matching_cascade, METH_VARARGS, cascade_doc},
     {"gate", py_gate, METH_VARARGS, gate_doc},
+    {"iou_cost", py_iou_cost, METH_VARARGS, iou_cost_doc},
     {"kalman_predict", py_kalman_predict, METH_VARARGS, kalman_predict_doc},
     {"kalman_update", py_kalman_update, METH_VARARGS, kalman_update_doc},
     {"set_float32_products", py_set_float32_products, METH_VARARGS, set_products_doc},

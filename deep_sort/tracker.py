@@ -271,10 +271,14 @@ class Tracker:
         unmatched_tracks_a = [k for k in unmatched_tracks_a if tracks[k].time_since_update != 1]
 
         def iou_cost_metric(tracks, detections, track_indices, detection_indices):
+            time_since_update = [tracks[k].time_since_update for k in track_indices]
+            if compiled.speedups is not None:
+                cost_matrix = np.empty((len(track_indices), len(detection_indices)))
+                compiled.speedups.iou_cost(self._states.mean, track_indices, time_since_update, tlwh,
+                                           detection_indices, cost_matrix, linear_assignment.INFTY_COST)
+                return cost_matrix
             return iou_cost_matrix(
-                self._predicted_tlwh(track_indices),
-                [tracks[k].time_since_update for k in track_indices],
-                tlwh.take(detection_indices, axis=0),
+                self._predicted_tlwh(track_indices), time_since_update, tlwh.take(detection_indices, axis=0)
             )
 
         matches_b, unmatched_tracks_b, unmatched_detections = linear_assignment.min_cost_matching(

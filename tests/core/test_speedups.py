@@ -292,3 +292,25 @@ def test_cosine_pair_distances_check_their_arguments():
         compiled.cosine_pair_distances([np.zeros((3, 5), dtype=np.float32)], queries, [0], out)
     with pytest.raises(IndexError):
         compiled.cosine_pair_distances([np.zeros((3, 4), dtype=np.float32)], queries, [2], out)
+
+
+@needs_compiled
+def test_iou_cost_is_bitwise_iou_cost_matrix(rng):
+    from deep_sort.iou_matching import iou_cost_matrix
+    from deep_sort.boxes import xyah_to_tlwh
+
+    for trial in range(200):
+        kf, mean, covariance = _stacked_filter_states(rng, int(rng.integers(1, 20)))
+        n_states = mean.shape[1]
+        columns = rng.permutation(n_states)[: int(rng.integers(0, n_states + 1))].tolist()
+        ages = rng.integers(0, 4, len(columns)).tolist()
+        # Detections on the tracks (overlapping), beside them and far away.
+        tlwh = xyah_to_tlwh(mean[:4].T)[rng.integers(0, n_states, 25)]
+        tlwh[:, :2] += rng.normal(0, 1, (25, 2)) * rng.choice([0.0, 5.0, 50.0, 5000.0], (25, 1))
+        tlwh = np.ascontiguousarray(tlwh)
+        detection_indices = rng.permutation(25)[: int(rng.integers(0, 26))].tolist()
+        expected = iou_cost_matrix(
+            xyah_to_tlwh(mean[:4].T[columns]).reshape(-1, 4), ages, tlwh[detection_indices].reshape(-1, 4))
+        actual = np.empty((len(columns), len(detection_indices)))
+        compiled.iou_cost(mean, columns, ages, tlwh, detection_indices, actual, INFTY_COST)
+        np.testing.assert_array_equal(actual, expected)
