@@ -89,7 +89,36 @@ positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """A stream handler that writes to whatever ``sys.stderr`` is when a record arrives."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+_handler: logging.Handler | None = None
+
+
 def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
-    """Log warnings (or info with ``verbose``; errors only with ``quiet``) to stderr."""
-    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    """Log the tools' warnings (or info with ``verbose``; errors only with ``quiet``) to stderr.
+
+    Adds one stderr handler of its own to the ``deep_sort`` logger (once) and
+    sets that handler's level on every call, so a later call with other
+    options takes effect. The ``deep_sort`` logger itself is set to INFO only
+    while ``verbose`` is asked for (otherwise it follows the root logger), so
+    a quiet run does not silence the library for later callers; the root
+    logger and other libraries' logging are left as they are.
+    """
+    global _handler
+    logger = logging.getLogger("deep_sort")
+    if _handler is None:
+        _handler = _StderrHandler()
+        _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(_handler)
+    _handler.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+    logger.setLevel(logging.INFO if verbose and not quiet else logging.NOTSET)

@@ -1,0 +1,40 @@
+"""configure_logging: per-call levels for the tools, nothing sticky for later callers."""
+from __future__ import annotations
+
+import logging
+
+from deep_sort.app.cli import configure_logging
+
+LOGGER = logging.getLogger("deep_sort.app.test_logging")
+
+
+def test_each_call_sets_the_level_and_quiet_does_not_stick(capsys, caplog):
+    configure_logging(quiet=True)
+    LOGGER.warning("quiet warning")
+    LOGGER.error("quiet error")
+    assert capsys.readouterr().err == "ERROR: quiet error\n"
+
+    configure_logging(verbose=True)
+    LOGGER.info("verbose info")
+    assert capsys.readouterr().err == "INFO: verbose info\n"
+
+    configure_logging()
+    LOGGER.info("default info")
+    LOGGER.warning("default warning")
+    assert capsys.readouterr().err == "WARNING: default warning\n"
+
+    # After a quiet run, the library's warnings still reach the caller's own logging.
+    configure_logging(quiet=True)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        LOGGER.warning("for the caller")
+    assert [record.getMessage() for record in caplog.records] == ["for the caller"]
+    assert capsys.readouterr().err == ""
+    assert logging.getLogger().level == logging.WARNING  # the root logger is left alone
+
+
+def test_one_handler_however_often_it_is_called(capsys):
+    for _ in range(3):
+        configure_logging()
+    LOGGER.warning("once")
+    assert capsys.readouterr().err == "WARNING: once\n"
