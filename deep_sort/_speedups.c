@@ -243,22 +243,40 @@ linear_sum_assignment_c(Py_ssize_t n_rows, Py_ssize_t n_cols, const double *cost
 
 /* ------------------------------------------------------------------ helpers */
 
-/* A C-contiguous float64 buffer of `ndim` dimensions (error names `what`). */
+/* A C-contiguous buffer of `ndim` dimensions holding C type `code` ('d':
+ * double, 'f': float), writable if asked; errors name it `what`. */
 static int
-get_float64(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+get_array(PyObject *object, Py_buffer *view, int ndim, int writable, char code, const char *what)
 {
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(object, view, flags) < 0) {
         return -1;
     }
-    if (view->ndim != ndim || view->itemsize != sizeof(double) || view->format == NULL
-        || !(strcmp(view->format, "d") == 0 || strcmp(view->format, "<d") == 0
-             || strcmp(view->format, "=d") == 0)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous %d-D float64 array", what, ndim);
+    const char *format = view->format;
+    if (format != NULL && (format[0] == '<' || format[0] == '=')) {
+        format++; /* native little-endian on the machines this builds for */
+    }
+    Py_ssize_t itemsize = code == 'd' ? (Py_ssize_t)sizeof(double) : (Py_ssize_t)sizeof(float);
+    if (view->ndim != ndim || view->itemsize != itemsize || format == NULL || format[0] != code
+        || format[1] != '\0') {
+        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous %d-D %s array", what, ndim,
+                     code == 'd' ? "float64" : "float32");
         PyBuffer_Release(view);
         return -1;
     }
     return 0;
+}
+
+static int
+get_float64(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+{
+    return get_array(object, view, ndim, writable, 'd', what);
+}
+
+static int
+get_float32(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+{
+    return get_array(object, view, ndim, writable, 'f', what);
 }
 
 static int
@@ -1066,23 +1084,6 @@ matrix_vector_product(const float *samples, Py_ssize_t n, Py_ssize_t dim, const 
         ((sgemv32_fn)blas_sgemv)(ROW_MAJOR, NO_TRANS, (int32_t)n, (int32_t)dim, 1.0f, samples, (int32_t)dim,
                                  query, 1, 0.0f, out, 1);
     }
-}
-
-static int
-get_float32(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
-{
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(object, view, flags) < 0) {
-        return -1;
-    }
-    if (view->ndim != ndim || view->itemsize != sizeof(float) || view->format == NULL
-        || !(strcmp(view->format, "f") == 0 || strcmp(view->format, "<f") == 0
-             || strcmp(view->format, "=f") == 0)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous %d-D float32 array", what, ndim);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
 }
 
 static int
