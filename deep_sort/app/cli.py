@@ -109,10 +109,12 @@ def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
 
     Adds one stderr handler of its own to the ``deep_sort`` logger (once) and
     sets that handler's level on every call, so a later call with other
-    options takes effect. The ``deep_sort`` logger itself is set to INFO only
-    while ``verbose`` is asked for (otherwise it follows the root logger), so
-    a quiet run does not silence the library for later callers; the root
-    logger and other libraries' logging are left as they are.
+    options takes effect. The ``deep_sort`` logger itself is set to INFO
+    with ``verbose`` and to WARNING otherwise, never higher: a quiet run
+    does not silence the library's warnings for later callers, and a third
+    party raising the root logger's level (OpenVINO's model reader sets it
+    to ERROR) does not hide the tools' warnings. The root logger and other
+    libraries' logging are left as they are.
     """
     global _handler
     logger = logging.getLogger("deep_sort")
@@ -121,4 +123,4 @@ def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
         _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         logger.addHandler(_handler)
     _handler.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
-    logger.setLevel(logging.INFO if verbose and not quiet else logging.NOTSET)
+    logger.setLevel(logging.INFO if verbose and not quiet else logging.WARNING)

@@ -9,6 +9,7 @@ LOGGER = logging.getLogger("deep_sort.app.test_logging")
 
 
 def test_each_call_sets_the_level_and_quiet_does_not_stick(capsys, caplog):
+    root_level = logging.getLogger().level
     configure_logging(quiet=True)
     LOGGER.warning("quiet warning")
     LOGGER.error("quiet error")
@@ -30,7 +31,15 @@ def test_each_call_sets_the_level_and_quiet_does_not_stick(capsys, caplog):
         LOGGER.warning("for the caller")
     assert [record.getMessage() for record in caplog.records] == ["for the caller"]
     assert capsys.readouterr().err == ""
-    assert logging.getLogger().level == logging.WARNING  # the root logger is left alone
+    assert logging.getLogger().level == root_level  # the root logger is left alone
+
+
+def test_warnings_do_not_depend_on_the_root_level(capsys, monkeypatch):
+    # OpenVINO's model reader sets the root logger to ERROR.
+    monkeypatch.setattr(logging.getLogger(), "level", logging.ERROR)
+    configure_logging()
+    LOGGER.warning("still shown")
+    assert capsys.readouterr().err == "WARNING: still shown\n"
 
 
 def test_one_handler_however_often_it_is_called(capsys):
