@@ -859,23 +859,18 @@ py_gate(PyObject *self, PyObject *args)
                           &std_weight_position, &threshold)) {
         return NULL;
     }
-    Py_buffer mean_view = {0}, covariance_view = {0}, measurements_view = {0};
+    Py_buffer mean_view, covariance_view, measurements_view = {0};
     PyObject *columns = NULL, *rows = NULL, *detections = NULL, *result = NULL;
     double *inv_sqrt = NULL;
-    if (get_float64(mean_arg, &mean_view, 2, 0, "mean") < 0) {
-        return NULL;
-    }
-    if (get_float64(covariance_arg, &covariance_view, 3, 0, "covariance") < 0) {
-        PyBuffer_Release(&mean_view);
+    if (get_stacks(mean_arg, covariance_arg, &mean_view, &covariance_view, 0) < 0) {
         return NULL;
     }
     if (get_float64(measurements_arg, &measurements_view, 2, 0, "measurements") < 0) {
         goto done;
     }
     const Py_ssize_t n_states = mean_view.shape[1], n_measurements = measurements_view.shape[0];
-    if (mean_view.shape[0] != 8 || covariance_view.shape[0] != 8 || covariance_view.shape[1] != 8
-        || covariance_view.shape[2] != n_states || measurements_view.shape[1] != 4) {
-        PyErr_SetString(PyExc_ValueError, "gate expects mean (8, N), covariance (8, 8, N), measurements (M, 4)");
+    if (measurements_view.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "expected measurements (M, 4)");
         goto done;
     }
     columns = as_int_list(columns_arg, "columns");

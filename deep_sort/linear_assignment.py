@@ -68,7 +68,6 @@ def _load_linear_sum_assignment() -> Callable:
 _solver: Callable | None = None
 
 
-
 def linear_sum_assignment(cost_matrix: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``scipy.optimize.linear_sum_assignment`` (minimisation), loaded on first use.
 
