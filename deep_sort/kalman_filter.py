@@ -378,6 +378,46 @@ class KalmanFilter:
         # the reference's np.sum(z * z, axis=0) over 4 rows does.
         return np.add.reduce(z, axis=0)
 
+    def gated_pairs_stacked(
+        self,
+        mean: FloatArray,
+        covariance: FloatArray,
+        columns: list[int],
+        measurements: npt.ArrayLike,
+        threshold: float = CHI2INV95[4],
+    ) -> tuple[list[int], list[int]]:
+        """The (state, measurement) pairs inside the gate: gating distance at most ``threshold``.
+
+        Parameters
+        ----------
+        mean, covariance : ndarray of shape (8, N) and (8, 8, N)
+            Stacked states; only the columns ``columns`` are gated.
+        columns : list of int
+            Row r of the result is state ``columns[r]``.
+        measurements : array-like of shape (M, 4)
+            Boxes (cx, cy, a, h).
+        threshold : float
+            Default: ``CHI2INV95[4]``, the tracker's gate.
+
+        Returns
+        -------
+        rows, measurement_indices : list of int
+            The pairs with ``not gating_distance > threshold`` (a NaN
+            distance counts as inside, as in the published
+            ``gate_cost_matrix``), row by row, measurements in order.
+        """
+        measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
+        if compiled.speedups is not None and type(self) is KalmanFilter and _float64_stacks(mean, covariance):
+            # The operations of gating_distance_stacked, without the (N, M) matrix.
+            pairs = compiled.speedups.gate(
+                mean, covariance, columns, np.ascontiguousarray(measurements), self._std_weight_position, threshold)
+            if pairs is not None:  # None: a covariance couples axes
+                return pairs
+        distance = self.gating_distance_stacked(mean.take(columns, axis=1), covariance.take(columns, axis=2),
+                                                measurements)
+        rows, measurement_indices = np.nonzero(~(distance > threshold))
+        return rows.tolist(), measurement_indices.tolist()
+
     def _batch_update_general(
         self, mean: FloatArray, covariance: FloatArray, measurements: FloatArray
     ) -> tuple[FloatArray, FloatArray]:

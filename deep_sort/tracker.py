@@ -363,17 +363,8 @@ class Tracker:
         computed once per frame for all levels; a cost computed for a
         detection that an earlier level takes is not used.
         """
-        pairs = None
-        if compiled.speedups is not None and type(self.kf) is KalmanFilter:
-            pairs = compiled.speedups.gate(
-                self._states.mean, self._states.covariance, confirmed_tracks, xyah,
-                self.kf._std_weight_position, CHI2INV95[4],
-            )
-        if pairs is None:  # covariances that couple axes, or no compiled module
-            gating_distance = self.kf.gating_distance_stacked(*self._stacked(confirmed_tracks), xyah)
-            rows, detection_indices = np.nonzero(~(gating_distance > CHI2INV95[4]))
-            pairs = rows.tolist(), detection_indices.tolist()
-        rows, detection_indices = pairs
+        rows, detection_indices = self.kf.gated_pairs_stacked(
+            self._states.mean, self._states.covariance, confirmed_tracks, xyah, CHI2INV95[4])
         if not rows:
             return rows, detection_indices, np.zeros(0)
         if self.metric is not None:
