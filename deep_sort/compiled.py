@@ -2,9 +2,11 @@
 
 ``deep_sort/_speedups.c`` does a few per-frame steps of the tracker in C
 with exactly the results of the Python code they stand in for: the Kalman
-predict and update of all tracks and the gate (the same IEEE operations in
-the same order, no fused multiply-add), the matching-cascade levels and the
-IoU-stage assignment (scipy's assignment algorithm with its tie-breaking).
+predict and update of all tracks, the gate and the IoU-stage cost matrix
+(the same IEEE operations in the same order, no fused multiply-add), the
+matching-cascade levels and the IoU-stage assignment (scipy's assignment
+algorithm with its tie-breaking), and the cosine distances of gated pairs
+(numpy's own BLAS calls, see :func:`float32_products_ready`).
 ``setup.py`` builds it (``run.py`` does in a source checkout); without it, or
 with the environment variable ``DEEP_SORT_PURE_PYTHON=1``, everything runs in
 Python. The tests run the tracker both ways.
