@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the golden data and seeded RNGs."""
+"""Shared fixtures: a seeded RNG and both tracker paths (compiled and pure Python)."""
 from __future__ import annotations
 
 import sys
@@ -12,19 +12,10 @@ for path in (_TESTS.parent, _TESTS):  # the project (deep_sort) and tests/suppor
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from support import GOLDEN  # noqa: E402
-
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
-
-
-@pytest.fixture(scope="session")
-def golden_dir() -> Path:
-    if not GOLDEN.is_dir():
-        pytest.skip("../shared/golden is not beside the checkout")
-    return GOLDEN
 
 
 @pytest.fixture(params=["compiled", "python"])

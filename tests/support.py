@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-GOLDEN = SHARED / "golden"
+#: The golden cases (inputs and the published code's output), kept in the repository.
+GOLDEN = ROOT / "tests" / "golden"
 
 
 def golden_cases() -> list[tuple[str, str, list[str]]]:

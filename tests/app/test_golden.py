@@ -22,5 +22,5 @@ def test_app_matches_golden(tmp_path, seq, params, options, assignment_path):
 
 
 def test_golden_cases_present():
-    # CI runs with ../shared beside the clone; if it is missing the golden test must not pass silently.
+    # The golden data lives in tests/golden; if it went missing the golden test must not pass silently.
     assert golden_cases(), f"no golden cases found under {GOLDEN}"
