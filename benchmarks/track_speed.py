@@ -61,7 +61,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deep_sort.app.pipeline import TrackingConfig, iterate_tracking  # noqa: E402
+from deep_sort.app.pipeline import iterate_tracking  # noqa: E402
+from deep_sort.config import TrackingConfig  # noqa: E402
 from deep_sort.io.mot import load_detections, read_sequence  # noqa: E402
 from deep_sort.synthetic import SceneConfig, generate_scene, write_detection_npy, write_sequence  # noqa: E402
 

@@ -25,9 +25,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .app.pipeline import TrackingConfig, create_tracker, select_detections
+from .config import TrackingConfig, create_tracker
 from .boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from .detection import Detection
+from .preprocessing import select_detections
 from .track import TrackState
 from .tracker import Tracker
 

@@ -36,7 +36,8 @@ from ..io.errors import InputError, MOTFormatError
 from ..io.mot import load_groundtruth, load_results, read_sequence
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
-from .pipeline import TrackingConfig, track_sequence
+from ..config import TrackingConfig
+from .pipeline import track_sequence
 
 logger = logging.getLogger(__name__)
 

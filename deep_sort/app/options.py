@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .pipeline import TrackingConfig
+from ..config import TrackingConfig
+from ..io.errors import InputError
 
 
 def _optional_int(text: str) -> int | None:
@@ -62,13 +63,7 @@ def tracking_config_from_args(args: argparse.Namespace) -> TrackingConfig:
     InputError
         A value out of its allowed range.
     """
-    return TrackingConfig(
-        min_confidence=args.min_confidence,
-        min_detection_height=args.min_detection_height,
-        nms_max_overlap=args.nms_max_overlap,
-        max_cosine_distance=args.max_cosine_distance,
-        nn_budget=args.nn_budget,
-        max_iou_distance=args.max_iou_distance,
-        max_age=args.max_age,
-        n_init=args.n_init,
-    )
+    try:
+        return TrackingConfig(**{name: getattr(args, name) for name in TrackingConfig.names()})
+    except ValueError as exc:
+        raise InputError(f"--{exc}") from None

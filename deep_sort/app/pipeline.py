@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from .._blas import single_blas_thread
+from ..config import TrackingConfig, create_tracker
 from ..detection import Detection
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
-from ..nms import non_max_suppression
-from ..nn_matching import NearestNeighborDistanceMetric
 from ..track import Track, TrackState
+from ..preprocessing import non_max_suppression, passes_filters, select_detections
 from ..tracker import Tracker
 
 logger = logging.getLogger(__name__)
@@ -25,116 +23,6 @@ logger = logging.getLogger(__name__)
 #: Callback called after every frame: (frame_idx, detections after NMS, tracker).
 #: Returning False stops the run after that frame (the display's Esc key).
 FrameCallback = Callable[[int, list[Detection], Tracker], "bool | None"]
-
-
-@dataclass(frozen=True)
-class TrackingConfig:
-    """Parameters of the tracking app (defaults: the published deep_sort_app.py).
-
-    Attributes
-    ----------
-    min_confidence : float
-        Detections with a lower confidence are dropped.
-    min_detection_height : float
-        Detections with a smaller height (pixels) are dropped.
-    nms_max_overlap : float
-        Non-maximum suppression overlap threshold; 1.0 keeps all but exact containment.
-    max_cosine_distance : float
-        Gating threshold of the appearance (cosine) distance.
-    nn_budget : int or None
-        Gallery size per track; None keeps every descriptor.
-    max_iou_distance : float
-        Largest ``1 - IoU`` of an association in the IoU stage.
-    max_age : int
-        Frames a confirmed track survives without association.
-    n_init : int
-        Consecutive hits that confirm a track.
-    """
-
-    min_confidence: float = 0.8
-    min_detection_height: float = 0
-    nms_max_overlap: float = 1.0
-    max_cosine_distance: float = 0.2
-    nn_budget: int | None = None
-    max_iou_distance: float = 0.7
-    max_age: int = 30
-    n_init: int = 3
-
-    def __post_init__(self) -> None:
-        def check(name: str, ok: bool, allowed: str) -> None:
-            if not ok:
-                raise InputError(f"{name} must be {allowed}, got {getattr(self, name)!r}")
-
-        def finite(value: float) -> bool:
-            return isinstance(value, (int, float)) and math.isfinite(value)
-
-        check("min_confidence", finite(self.min_confidence), "a finite number")
-        check("min_detection_height", finite(self.min_detection_height) and self.min_detection_height >= 0, ">= 0")
-        check("nms_max_overlap", finite(self.nms_max_overlap) and 0 <= self.nms_max_overlap <= 1, "in [0, 1]")
-        check("max_cosine_distance", finite(self.max_cosine_distance) and 0 <= self.max_cosine_distance <= 2,
-              "in [0, 2]")
-        check("nn_budget", self.nn_budget is None or (isinstance(self.nn_budget, int) and self.nn_budget >= 1),
-              "a positive integer or None")
-        check("max_iou_distance", finite(self.max_iou_distance) and 0 <= self.max_iou_distance <= 1, "in [0, 1]")
-        check("max_age", isinstance(self.max_age, int) and self.max_age >= 1, "a positive integer")
-        check("n_init", isinstance(self.n_init, int) and self.n_init >= 1, "a positive integer")
-
-    @classmethod
-    def paper(cls, **overrides) -> "TrackingConfig":
-        """The settings of the paper's MOT16 results (evaluate_motchallenge.py defaults)."""
-        return cls(**{"min_confidence": 0.3, "nn_budget": 100, **overrides})
-
-    def as_dict(self) -> dict:
-        """Return the parameters as a plain dict."""
-        return asdict(self)
-
-
-def create_tracker(config: TrackingConfig, with_appearance: bool = True) -> Tracker:
-    """Build a tracker with the cosine appearance metric (or motion-only)."""
-    metric = (
-        NearestNeighborDistanceMetric("cosine", config.max_cosine_distance, config.nn_budget)
-        if with_appearance
-        else None
-    )
-    return Tracker(metric, max_iou_distance=config.max_iou_distance, max_age=config.max_age, n_init=config.n_init)
-
-
-def select_detections(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.intp]:
-    """Pick a frame's detections as the tracking app does (SPEC.md section 2, steps 1-2).
-
-    Rows with a height below ``config.min_detection_height`` or a score below
-    ``config.min_confidence`` are dropped, then non-maximum suppression
-    (always run) keeps the rest in descending score.
-
-    Parameters
-    ----------
-    tlwh : ndarray of shape (N, 4), float
-        Boxes (left, top, width, height) in pixels.
-    scores : ndarray of shape (N,), float
-        Confidences, in the detector's dtype: the order of tied scores depends on it.
-    config : TrackingConfig
-
-    Returns
-    -------
-    ndarray of shape (M,), intp
-        Input rows kept, in the order the tracker receives them (the order
-        that decides new track ids).
-
-    Examples
-    --------
-    >>> config = TrackingConfig(min_confidence=0.5, nms_max_overlap=0.5)
-    >>> tlwh = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 5, 5], [80, 0, 5, 5.0]])
-    >>> select_detections(tlwh, np.array([0.8, 0.9, 0.7, 0.1]), config).tolist()
-    [1, 2]
-    """
-    kept = np.flatnonzero(passes_filters(tlwh, scores, config))
-    order = non_max_suppression(tlwh[kept], config.nms_max_overlap, scores[kept])
-    return kept[np.asarray(order, dtype=np.intp)]
-
-
-def passes_filters(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.bool_]:
-    """Rows that pass the height and confidence filters (SPEC.md section 2, step 1), shape (N,)."""
-    return (tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence)
 
 
 def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:

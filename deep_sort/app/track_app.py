@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .cli import configure_logging, parse_bool
 from .options import add_tracking_arguments, tracking_config_from_args
-from .pipeline import FrameCallback, TrackingConfig, track_sequence
+from ..config import TrackingConfig
+from .pipeline import FrameCallback, track_sequence
 
 logger = logging.getLogger(__name__)
 

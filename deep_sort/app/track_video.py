@@ -26,7 +26,7 @@ from ..io.mot import MOT_COLUMNS, frame_offsets, load_detections, write_results
 from ..online import DeepSort
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
-from .pipeline import TrackingConfig
+from ..config import TrackingConfig
 from .video import VideoWriter, check_video_path
 from .visualization import DEFAULT_FPS, FrameRenderer
 

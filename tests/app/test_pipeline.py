@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deep_sort.app.pipeline import TrackingConfig, frame_detections, iterate_tracking
+from deep_sort.app.pipeline import frame_detections, iterate_tracking
+from deep_sort.config import TrackingConfig
 from deep_sort.io.mot import SequenceInfo
 
 

@@ -148,7 +148,8 @@ def test_display_with_images_but_no_screen_runs_headless(tmp_path):
 
 
 def test_frame_callback_returning_false_stops_the_run(tmp_path):
-    from deep_sort.app.pipeline import TrackingConfig, run_sequence
+    from deep_sort.app.pipeline import run_sequence
+    from deep_sort.config import TrackingConfig
 
     seq = write_sequence(tmp_path, moving_box_rows())
     seen = []

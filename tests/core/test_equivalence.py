@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from deep_sort import linear_assignment
-from deep_sort.app.pipeline import TrackingConfig, create_tracker, frame_detections
+from deep_sort.app.pipeline import frame_detections
+from deep_sort.config import TrackingConfig, create_tracker
 from deep_sort.detection import Detection
 from deep_sort.gallery import FeatureGallery, normalize_rows
 from deep_sort.iou_matching import iou, iou_cost, iou_matrix
 from deep_sort.kalman_filter import KalmanFilter, is_axis_decoupled
 from deep_sort.linear_assignment import INFTY_COST, gate_cost_matrix, min_cost_matching
-from deep_sort.nms import non_max_suppression
+from deep_sort.preprocessing import non_max_suppression
 from deep_sort.nn_matching import NearestNeighborDistanceMetric
 from deep_sort.synthetic import SceneConfig, generate_scene
 from deep_sort.track import Track

@@ -13,7 +13,8 @@ import pytest
 from support import GOLDEN, ROOT
 from deep_sort.app.cli import run_main
 from deep_sort.app.evaluate import build_parser, find_detection_file, main
-from deep_sort.app.pipeline import TrackingConfig, run_sequence
+from deep_sort.app.pipeline import run_sequence
+from deep_sort.config import TrackingConfig
 from deep_sort.evaluation.summary import LABEL_COLUMN, SUMMARY_COLUMNS
 
 N_FRAMES = 15

@@ -12,13 +12,14 @@ from online_helpers import colour_encoder, synthetic_scene
 from support import GOLDEN, ROOT, assert_same_results, golden_cases
 
 from deep_sort import DeepSort, Tracks
-from deep_sort.app.pipeline import TrackingConfig, frame_detections, frame_range
+from deep_sort.app.pipeline import frame_detections, frame_range
+from deep_sort.config import TrackingConfig
 from deep_sort.app.track_app import build_parser
 from deep_sort.app.options import tracking_config_from_args
 from deep_sort.boxes import tlwh_to_tlbr
 from deep_sort.io.errors import InputError
 from deep_sort.io.mot import MOT_COLUMNS, frame_offsets, load_detections, read_sequence, write_results
-from deep_sort.app.pipeline import select_detections
+from deep_sort.preprocessing import select_detections
 from deep_sort.online import TrackRecord
 from deep_sort.track import TrackState
 

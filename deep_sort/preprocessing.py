@@ -1,8 +1,20 @@
-"""Non-maximum suppression as the published tracking app runs it (SPEC.md section 2, step 2)."""
+"""Detection selection of the tracking app (SPEC.md section 2, steps 1-2).
+
+Before tracking, each frame's detections are filtered by height and
+confidence and thinned by non-maximum suppression; the kept detections, in
+descending score, are what the tracker sees (their order decides new track
+ids). As in the published code's ``preprocessing`` module, this sits next to
+the tracker and is shared by every way of running it.
+"""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .config import TrackingConfig
 
 
 def non_max_suppression(
@@ -71,3 +83,55 @@ def non_max_suppression(
         pick.append(i)
         removed |= suppresses[i]
     return pick
+
+
+def passes_filters(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.bool_]:
+    """Rows that pass the height and confidence filters (step 1).
+
+    Parameters
+    ----------
+    tlwh : ndarray of shape (N, 4), float
+        Boxes (left, top, width, height) in pixels.
+    scores : ndarray of shape (N,), float
+    config : TrackingConfig
+
+    Returns
+    -------
+    ndarray of shape (N,), bool
+        ``height >= min_detection_height`` and ``score >= min_confidence``.
+    """
+    return (tlwh[:, 3] >= config.min_detection_height) & (scores >= config.min_confidence)
+
+
+def select_detections(tlwh: np.ndarray, scores: np.ndarray, config: TrackingConfig) -> npt.NDArray[np.intp]:
+    """Pick a frame's detections as the tracking app does (steps 1-2).
+
+    Rows with a height below ``config.min_detection_height`` or a score below
+    ``config.min_confidence`` are dropped, then non-maximum suppression
+    (always run) keeps the rest in descending score.
+
+    Parameters
+    ----------
+    tlwh : ndarray of shape (N, 4), float
+        Boxes (left, top, width, height) in pixels.
+    scores : ndarray of shape (N,), float
+        Confidences, in the detector's dtype: the order of tied scores depends on it.
+    config : TrackingConfig
+
+    Returns
+    -------
+    ndarray of shape (M,), intp
+        Input rows kept, in the order the tracker receives them (the order
+        that decides new track ids).
+
+    Examples
+    --------
+    >>> from deep_sort.config import TrackingConfig
+    >>> config = TrackingConfig(min_confidence=0.5, nms_max_overlap=0.5)
+    >>> tlwh = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 5, 5], [80, 0, 5, 5.0]])
+    >>> select_detections(tlwh, np.array([0.8, 0.9, 0.7, 0.1]), config).tolist()
+    [1, 2]
+    """
+    kept = np.flatnonzero(passes_filters(tlwh, scores, config))
+    order = non_max_suppression(tlwh[kept], config.nms_max_overlap, scores[kept])
+    return kept[np.asarray(order, dtype=np.intp)]

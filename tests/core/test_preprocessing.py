@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deep_sort.nms import non_max_suppression
+from deep_sort.preprocessing import non_max_suppression
 
 
 def test_keeps_highest_score_and_drops_overlaps():
