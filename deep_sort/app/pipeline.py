@@ -182,6 +182,34 @@ def run_sequence(
     if detections.shape[1] == MOT_COLUMNS:
         logger.info("%s has no appearance descriptors: motion-only tracking", detection_file)
 
+    return track_detections(seq_info, detections, config, progress=progress, frame_callback=frame_callback)
+
+
+def track_detections(
+    seq_info: SequenceInfo,
+    detections: np.ndarray,
+    config: TrackingConfig,
+    *,
+    progress: bool = False,
+    frame_callback: FrameCallback | None = None,
+) -> npt.NDArray[np.float64]:
+    """Track loaded detections of one sequence and return the result rows (no file I/O).
+
+    Parameters
+    ----------
+    seq_info : SequenceInfo
+        The sequence (its image range, if any, sets the frames).
+    detections : ndarray of shape (N, 10 + D), float32 or float64
+        Detection rows with descriptors (D may be 0: motion-only tracking).
+    config : TrackingConfig
+    progress, frame_callback
+        As :func:`run_sequence`.
+
+    Returns
+    -------
+    ndarray of shape (K, 6), float64
+        frame, track_id, left, top, width, height per output row.
+    """
     frames = frame_range(seq_info, detections)
     steps = iterate_tracking(seq_info, detections, config)
     if progress:
