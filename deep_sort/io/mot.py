@@ -16,15 +16,21 @@ the file (and the row where it applies).
 from __future__ import annotations
 
 import configparser
+import logging
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from .atomic import atomic_write
-from .errors import MOTFormatError
+from .errors import MOTFormatError, os_reason
+from .limits import MAX_COORDINATE, MAX_DESCRIPTOR_VALUE, MAX_FRAME, MAX_ID, MAX_IMAGE_SIDE, MIN_BOX_SIZE
+
+logger = logging.getLogger(__name__)
 
 #: Number of leading columns of a det.txt / result row.
 MOT_COLUMNS = 10
@@ -68,6 +74,27 @@ class SequenceInfo:
     groundtruth_path: Path | None = None
     detection_path: Path | None = None
 
+    def image_coverage_problem(self) -> str | None:
+        """Say how the images fail to cover frames 1..seqLength, or None if they do (or there are none).
+
+        A sequence without images is a detection-only sequence; one whose
+        images stop early was copied or generated only in part.
+        """
+        if not self.image_filenames or not self.seq_length:
+            return None
+        frames = self.image_filenames.keys()
+        inside = sum(1 for frame in frames if 1 <= frame <= self.seq_length)
+        outside = len(self.image_filenames) - inside
+        if inside == self.seq_length and not outside:
+            return None
+        missing = [frame for frame in range(1, self.seq_length + 1) if frame not in self.image_filenames]
+        text = f"images cover {inside} of its {self.seq_length} frames (seqLength)"
+        if missing:
+            text += f", first missing frame {missing[0]}"
+        if outside:
+            text += f", {outside} image(s) beyond seqLength"
+        return text
+
     @property
     def update_ms(self) -> int | None:
         """Milliseconds per frame at the sequence's frame rate, or None."""
@@ -103,7 +130,8 @@ def read_seqinfo(path: str | os.PathLike[str]) -> dict[str, str]:
     return section
 
 
-def _seqinfo_number(info: dict[str, str], key: str, path: Path, kind: type) -> float | int:
+def _seqinfo_number(info: dict[str, str], key: str, path: Path, kind: type,
+                    maximum: float = float("inf")) -> float | int:
     text = info[key].strip()
     try:
         value = kind(float(text)) if kind is int else float(text)
@@ -113,7 +141,30 @@ def _seqinfo_number(info: dict[str, str], key: str, path: Path, kind: type) -> f
         raise MOTFormatError(f"{path}: {key} = {text!r} is not a whole number")
     if not np.isfinite(value) or value <= 0:
         raise MOTFormatError(f"{path}: {key} = {text!r} must be positive")
+    if value > maximum:
+        raise MOTFormatError(f"{path}: {key} = {text!r} is implausible (at most {maximum:g})")
     return value
+
+
+def sequence_input_files(sequence_dir: str | os.PathLike[str]) -> dict[Path, str]:
+    """The files of a MOT sequence directory a run must never overwrite, with what each is.
+
+    seqinfo.ini, det/det.txt, gt/gt.txt and the image directory (img1/ or the
+    seqinfo.ini ``imDir``), whether or not they exist.
+    """
+    sequence_dir = Path(sequence_dir)
+    name = sequence_dir.name
+    image_dir = "img1"
+    try:
+        image_dir = read_seqinfo(sequence_dir / "seqinfo.ini").get("imDir", image_dir).strip() or image_dir
+    except MOTFormatError:
+        pass
+    return {
+        sequence_dir / "seqinfo.ini": f"seqinfo.ini of sequence {name}",
+        sequence_dir / "det" / "det.txt": f"det/det.txt of sequence {name}",
+        sequence_dir / "gt" / "gt.txt": f"gt/gt.txt of sequence {name}",
+        sequence_dir / image_dir: f"image directory of sequence {name}",
+    }
 
 
 def read_sequence(sequence_dir: str | os.PathLike[str]) -> SequenceInfo:
@@ -141,10 +192,10 @@ def read_sequence(sequence_dir: str | os.PathLike[str]) -> SequenceInfo:
         image_dir_name = info.get("imDir", image_dir_name).strip() or image_dir_name
         image_ext = info.get("imExt", "").strip() or None
         frame_rate = float(_seqinfo_number(info, "frameRate", seqinfo_path, float))
-        seq_length = int(_seqinfo_number(info, "seqLength", seqinfo_path, int))
+        seq_length = int(_seqinfo_number(info, "seqLength", seqinfo_path, int, MAX_FRAME))
         image_size = (
-            int(_seqinfo_number(info, "imWidth", seqinfo_path, int)),
-            int(_seqinfo_number(info, "imHeight", seqinfo_path, int)),
+            int(_seqinfo_number(info, "imWidth", seqinfo_path, int, MAX_IMAGE_SIDE)),
+            int(_seqinfo_number(info, "imHeight", seqinfo_path, int, MAX_IMAGE_SIDE)),
         )
     image_filenames = _list_images(sequence_dir / image_dir_name, image_ext)
     if image_size is None and image_filenames:
@@ -188,9 +239,99 @@ def _image_size(path: Path) -> tuple[int, int] | None:
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return os_reason(exc)
+
+
+#: Bytes of text parsed at a time by :func:`load_mot_text` (memory beyond the parsed array).
+TEXT_CHUNK_BYTES = 4 << 20
+
+
+def _count_lines(handle: BinaryIO) -> int:
+    count = 0
+    last = b"\n"
+    for block in iter(lambda: handle.read(TEXT_CHUNK_BYTES), b""):
+        count += block.count(b"\n")
+        last = block[-1:]
+    return count + (last != b"\n")
+
+
+def _text_chunks(handle: BinaryIO, path: Path, what: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (number of the chunk's first line, its lines) for chunks of whole lines."""
+    first_line = 1
+    rest = b""
+    while True:
+        block = handle.read(TEXT_CHUNK_BYTES)
+        data = rest + block
+        if not data:
+            return
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        if cut == 0:  # one line longer than a chunk
+            rest = data
+            continue
+        data, rest = data[:cut], data[cut:]
+        if b"\0" in data:
+            line = first_line + data.count(b"\n", 0, data.index(b"\0"))
+            raise MOTFormatError(f"{path}: line {line}: binary data (a NUL byte), not a text {what}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = first_line + data.count(b"\n", 0, exc.start)
+            raise MOTFormatError(f"{path}: line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text; "
+                                 f"is this a binary file rather than a text {what}?") from None
+        lines = text.splitlines()
+        yield first_line, lines
+        first_line += len(lines)
+        if not block:
+            return
+
+
+def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], what: str) -> np.ndarray:
+    """Parse lines one by one (the reference reading): skip blank lines, name the first bad one."""
+    numbered = [(first_line + i, line) for i, line in enumerate(lines) if line.strip()]
+    width = None
+    rows = []
+    for number, line in numbered:
+        tokens = line.replace(" ", "").split(",")
+        try:
+            rows.append([float(token) for token in tokens])
+        except ValueError:
+            for token in tokens:
+                try:
+                    float(token)
+                except ValueError:
+                    shown = token if len(token) <= 24 else token[:24] + "..."
+                    raise MOTFormatError(f"{path}: line {number}: {shown!r} is not a number") from None
+        if width is None:
+            width = len(tokens)
+        elif len(tokens) != width:
+            raise MOTFormatError(f"{path}: line {number}: {len(tokens)} columns, earlier rows have {width}")
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width or 0)
+
+
+def _parse_lines(path: Path, first_line: int, lines: list[str], what: str) -> np.ndarray:
+    """Parse whole lines of comma-separated numbers; fast path numpy's C parser."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data" for blank chunks
+            return np.loadtxt(lines, delimiter=",", comments=None, dtype=np.float64, ndmin=2)
+    except ValueError:
+        # Whitespace-only lines, number forms numpy does not take, or a real error: the
+        # line-by-line reading decides, with the message naming the line.
+        return _parse_lines_slowly(path, first_line, lines, what)
+
+
+def line_of_row(path: str | os.PathLike[str], index: int) -> int:
+    """Line number (1-based) of row ``index`` (0-based) of a MOT text file; blank lines do not count."""
+    row = -1
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                row += 1
+                if row == index:
+                    return number
+    return index + 1
 
 
 def load_mot_text(
@@ -201,6 +342,10 @@ def load_mot_text(
     check_size: bool = True,
 ) -> npt.NDArray[np.float64]:
     """Load a comma-separated MOT text file (det.txt, gt.txt, results).
+
+    The file is parsed in chunks of :data:`TEXT_CHUNK_BYTES` into an array
+    allocated once (from a count of its lines), so memory stays about the size
+    of the parsed array, at the speed of numpy's C parser.
 
     Parameters
     ----------
@@ -224,54 +369,45 @@ def load_mot_text(
     Raises
     ------
     MOTFormatError
-        Unreadable file, no rows (unless ``allow_empty``), text where numbers
-        belong, a ragged or short row, NaN/inf, a non-integer frame number or
-        a non-positive width/height; the message names the row (1-based line).
+        Unreadable or binary file, no rows (unless ``allow_empty``), text where
+        numbers belong, a ragged or short row, NaN/inf, a frame number that is
+        not whole or outside 1..:data:`~deep_sort.io.limits.MAX_FRAME`, an id
+        that is not whole, a coordinate beyond
+        :data:`~deep_sort.io.limits.MAX_COORDINATE` or a non-positive
+        width/height; the message names the line (1-based).
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as handle:
+            capacity = _count_lines(handle)
+            handle.seek(0)
+            rows = None
+            n_rows = 0
+            for first_line, lines in _text_chunks(handle, path, what):
+                parsed = _parse_lines(path, first_line, lines, what)
+                if len(parsed) == 0:
+                    continue
+                if rows is None:
+                    rows = np.empty((capacity, parsed.shape[1]), dtype=np.float64)
+                elif parsed.shape[1] != rows.shape[1]:
+                    _parse_lines_slowly(path, 1, path.read_text(encoding="utf-8").splitlines(), what)
+                rows[n_rows:n_rows + len(parsed)] = parsed
+                n_rows += len(parsed)
+    except OSError as exc:
         raise MOTFormatError(f"{path}: cannot read {what} ({_reason(exc)})") from None
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not lines:
+    if rows is None:
         if allow_empty:
             return np.zeros((0, min_columns), dtype=np.float64)
         raise MOTFormatError(f"{path}: {what} is empty")
-    try:
-        rows = np.array(
-            [[float(token) for token in line.replace(" ", "").split(",")] for _, line in lines],
-            dtype=np.float64,
-        )
-    except ValueError:
-        rows = None
-    if rows is None or rows.ndim != 2:
-        _raise_first_bad_line(path, lines, what)
+    if n_rows < len(rows):  # blank lines: give back the unused rows
+        rows = rows[:n_rows].copy()
     if rows.shape[1] < min_columns:
         raise MOTFormatError(
             f"{path}: {what} has {rows.shape[1]} columns per row, expected at least {min_columns}"
         )
-    validate_mot_rows(rows, path, what, row_numbers=np.array([number for number, _ in lines]),
-                      check_size=check_size)
+    validate_mot_rows(rows, path, what, check_size=check_size,
+                      locate=lambda index: f"line {line_of_row(path, index)}")
     return rows
-
-
-def _raise_first_bad_line(path: Path, lines: list[tuple[int, str]], what: str) -> None:
-    width = None
-    for number, line in lines:
-        tokens = line.replace(" ", "").split(",")
-        for token in tokens:
-            try:
-                float(token)
-            except ValueError:
-                raise MOTFormatError(f"{path}: line {number}: {token!r} is not a number") from None
-        if width is None:
-            width = len(tokens)
-        elif len(tokens) != width:
-            raise MOTFormatError(
-                f"{path}: line {number}: {len(tokens)} columns, earlier rows have {width}"
-            )
-    raise MOTFormatError(f"{path}: cannot parse {what}")
 
 
 def validate_mot_rows(
@@ -280,8 +416,17 @@ def validate_mot_rows(
     what: str,
     row_numbers: np.ndarray | None = None,
     check_size: bool = True,
-) -> None:
-    """Check MOT rows: finite values, whole positive frame numbers, positive w/h.
+    *,
+    locate: Callable[[int], str] | None = None,
+    min_size: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check MOT rows: finite values, plausible frames, ids and boxes.
+
+    Every row must have a whole frame number in 1..:data:`~deep_sort.io.limits.MAX_FRAME`,
+    a whole id within :data:`~deep_sort.io.limits.MAX_ID`, and box values
+    (left, top, width, height) within :data:`~deep_sort.io.limits.MAX_COORDINATE`.
+    The checks use per-column minima and maxima (two passes over the array);
+    only a failing check looks for the offending row.
 
     Parameters
     ----------
@@ -294,38 +439,65 @@ def validate_mot_rows(
     row_numbers : ndarray of shape (N,), int, optional
         Line numbers to report; defaults to 1..N ("row" instead of "line").
     check_size : bool
-        Whether width and height must be positive.
+        Whether width and height must be positive (and at least ``min_size``).
+    locate : callable, optional
+        ``locate(index) -> "line 12"``: where row ``index`` is, for the message
+        (overrides ``row_numbers``).
+    min_size : float
+        Smallest width and height accepted with ``check_size``.
+
+    Returns
+    -------
+    lowest, highest : ndarray of shape (C,)
+        Per-column minimum and maximum (for further checks of the caller).
 
     Raises
     ------
     MOTFormatError
         Naming the first offending row.
     """
-    label = "line" if row_numbers is not None else "row"
-    if row_numbers is None:
-        row_numbers = np.arange(1, len(rows) + 1)
+    if locate is None:
+        if row_numbers is not None:
+            numbers = row_numbers
+            locate = lambda index: f"line {int(numbers[index])}"  # noqa: E731
+        else:
+            locate = lambda index: f"row {index + 1}"  # noqa: E731
+    if len(rows) == 0:
+        return np.zeros(rows.shape[1:]), np.zeros(rows.shape[1:])
 
-    def fail(mask: np.ndarray, problem: str) -> None:
+    def fail(mask: np.ndarray, problem: Callable[[int], str]) -> None:
         first = int(np.flatnonzero(mask)[0])
-        raise MOTFormatError(f"{path}: {label} {int(row_numbers[first])}: {problem}")
+        raise MOTFormatError(f"{path}: {locate(first)}: {problem(first)}")
 
-    finite = np.isfinite(rows)
-    if not finite.all():
-        bad = ~finite.all(axis=1)
-        first = int(np.flatnonzero(bad)[0])
-        fail(bad, f"value {rows[first][~finite[first]][0]} is not finite")
-    frames = rows[:, 0]
-    bad = frames != np.round(frames)
+    lowest, highest = rows.min(axis=0), rows.max(axis=0)
+    if not (np.isfinite(lowest).all() and np.isfinite(highest).all()):
+        finite = np.isfinite(rows)
+        fail(~finite.all(axis=1), lambda i: f"value {rows[i][~finite[i]][0]} is not finite")
+    frames, ids = rows[:, 0], rows[:, 1]
+    if lowest[0] < 1:
+        fail(frames < 1, lambda i: f"frame number {frames[i]:g} is below 1 (MOT frames are 1-based)")
+    if highest[0] > MAX_FRAME:
+        fail(frames > MAX_FRAME, lambda i: f"frame number {frames[i]:g} is beyond {MAX_FRAME}, the largest "
+                                           "MOT frame number (6-digit image names)")
+    bad = frames != np.floor(frames)
     if bad.any():
-        fail(bad, f"frame number {frames[bad][0]:g} is not a whole number")
-    bad = frames < 1
+        fail(bad, lambda i: f"frame number {frames[i]:g} is not a whole number")
+    if max(-lowest[1], highest[1]) > MAX_ID:
+        fail(np.abs(ids) > MAX_ID, lambda i: f"id {ids[i]:g} is beyond +-{MAX_ID}")
+    bad = ids != np.floor(ids)
     if bad.any():
-        fail(bad, f"frame number {frames[bad][0]:g} is below 1 (MOT frames are 1-based)")
-    if check_size:
-        bad = (rows[:, 4] <= 0) | (rows[:, 5] <= 0)
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            fail(bad, f"width/height {rows[first, 4]:g}x{rows[first, 5]:g} must be positive")
+        fail(bad, lambda i: f"id {ids[i]:g} is not a whole number")
+    if max(-lowest[2:6].min(), highest[2:6].max()) > MAX_COORDINATE:
+        boxes = rows[:, 2:6]
+        fail((np.abs(boxes) > MAX_COORDINATE).any(axis=1),
+             lambda i: f"box {boxes[i].tolist()} lies beyond +-{MAX_COORDINATE:g} pixels (implausible)")
+    if check_size and min(lowest[4], lowest[5]) <= 0:
+        fail((rows[:, 4] <= 0) | (rows[:, 5] <= 0),
+             lambda i: f"width/height {rows[i, 4]:g}x{rows[i, 5]:g} must be positive")
+    if check_size and min(lowest[4], lowest[5]) < min_size:
+        fail((rows[:, 4] < min_size) | (rows[:, 5] < min_size),
+             lambda i: f"width/height {rows[i, 4]:g}x{rows[i, 5]:g} is below {min_size:g} pixels")
+    return lowest, highest
 
 
 def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
@@ -335,7 +507,8 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     ----------
     path : str or PathLike
         ``.npy`` (float32 or float64, det rows with descriptors appended) or
-        a text file in det.txt format (no descriptors, D = 0).
+        a text file in det.txt format (no descriptors, D = 0: columns after
+        the 10th are ignored with a warning).
 
     Returns
     -------
@@ -348,13 +521,21 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     ------
     MOTFormatError
         Missing or unreadable file, wrong shape or dtype, no rows, NaN/inf,
-        non-integer frame numbers, non-positive width/height.
+        implausible frames, ids or boxes (see :func:`validate_mot_rows`),
+        boxes smaller than :data:`~deep_sort.io.limits.MIN_BOX_SIZE`,
+        descriptor values whose square overflows float32.
     """
     path = Path(path)
     if not path.exists():
         raise MOTFormatError(f"{path}: detection file does not exist")
     if path.suffix.lower() != ".npy":
-        return load_mot_text(path, MOT_COLUMNS, "detection file")
+        rows = load_mot_text(path, MOT_COLUMNS, "detection file")
+        _check_min_size(rows, path, lambda index: f"line {line_of_row(path, index)}")
+        if rows.shape[1] > MOT_COLUMNS:
+            logger.warning("%s: columns %d-%d ignored: a text detection file has 10 columns; appearance "
+                           "descriptors come only from .npy files", path, MOT_COLUMNS + 1, rows.shape[1])
+            rows = np.ascontiguousarray(rows[:, :MOT_COLUMNS])
+        return rows
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -368,8 +549,23 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     if len(array) == 0:
         raise MOTFormatError(f"{path}: detection file is empty")
     rows = array if array.dtype in (np.float32, np.float64) else array.astype(np.float64)
-    validate_mot_rows(rows, path, "detection file")
+    lowest, highest = validate_mot_rows(rows, path, "detection file", min_size=MIN_BOX_SIZE)
+    if rows.shape[1] > MOT_COLUMNS:
+        descriptors = rows[:, MOT_COLUMNS:]
+        if max(-lowest[MOT_COLUMNS:].min(), highest[MOT_COLUMNS:].max()) > MAX_DESCRIPTOR_VALUE:
+            bad = np.flatnonzero((np.abs(descriptors) > MAX_DESCRIPTOR_VALUE).any(axis=1))[0]
+            raise MOTFormatError(
+                f"{path}: row {bad + 1}: descriptor value {np.abs(descriptors[bad]).max():g} is too large: "
+                f"beyond {MAX_DESCRIPTOR_VALUE:.3g} its square overflows float32, the tracker's descriptor dtype")
     return rows
+
+
+def _check_min_size(rows: np.ndarray, path: Path, locate: Callable[[int], str]) -> None:
+    small = (rows[:, 4] < MIN_BOX_SIZE) | (rows[:, 5] < MIN_BOX_SIZE)
+    if small.any():
+        index = int(np.flatnonzero(small)[0])
+        raise MOTFormatError(f"{path}: {locate(index)}: width/height {rows[index, 4]:g}x{rows[index, 5]:g} "
+                             f"is below {MIN_BOX_SIZE:g} pixels (too small to track)")
 
 
 def load_groundtruth(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
