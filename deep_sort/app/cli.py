@@ -4,31 +4,52 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from ..io.errors import InputError
+from ..io.atomic import STORAGE_ERRORS
+from ..io.errors import InputError, os_reason
+from ..runtime.signals import Interrupted, handle_signals, report
 
 #: Exit code for bad input (files, arguments), as argparse uses for usage errors.
 EXIT_BAD_INPUT = 2
+#: Exit code when the work failed (an output could not be stored, a sequence failed).
+EXIT_FAILURE = 1
 
 
 def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
-    """Call ``main(argv)``; turn bad input into a one-line error and exit code 2.
+    """Call ``main(argv)``; turn bad input, storage errors and signals into one line and an exit code.
 
-    :class:`~deep_sort.io.errors.InputError` (and so ``MOTFormatError``) is
-    printed as ``error: <message>`` on stderr, without a traceback. Ctrl-C
-    exits with 130. Anything else is a bug and keeps its traceback.
+    - :class:`~deep_sort.io.errors.InputError` (``MOTFormatError``, refused
+      outputs): ``error: <message>`` on stderr, exit code 2;
+      :class:`~deep_sort.io.errors.OutputError` (disk full while writing): exit code 1.
+    - An OS error of the storage (no space left, read-only file system,
+      permission denied): ``error: <file>: <reason>``, exit code 1.
+    - Ctrl-C or SIGTERM (:mod:`deep_sort.runtime.signals`): one line, exit
+      code 130 or 143.
+
+    Anything else is a bug and keeps its traceback.
     """
-    try:
-        return main(argv)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with handle_signals():
+        try:
+            return main(argv)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        except Interrupted as exc:
+            report(exc.signum)
+            return exc.exit_code
+        except KeyboardInterrupt:
+            report(signal.SIGINT)
+            return 130
+        except OSError as exc:
+            if exc.errno not in STORAGE_ERRORS:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"error: {where}{os_reason(exc)}", file=sys.stderr)
+            return EXIT_FAILURE
 
 
 def exit_now(code: int) -> NoReturn:

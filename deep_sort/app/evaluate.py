@@ -3,8 +3,12 @@
 Stage 1 (skipped with ``--eval_only``) runs the tracker on each sequence
 directory of ``--mot_dir`` that has detections and writes
 ``--output_dir/SEQ.txt``; sequences run in parallel worker processes, each
-result file is written atomically, and sequences whose result file exists are
-skipped (a re-run resumes an interrupted one) unless ``--overwrite``.
+result file is written atomically and recorded in
+``--output_dir/provenance.json`` (settings, detection file, code version,
+digest). A sequence whose result file exists and whose record matches this
+run is skipped (a re-run resumes an interrupted one) unless ``--overwrite``;
+one made with other settings, detections or code is tracked again, with a
+warning. One run at a time writes an output directory (a file lock).
 
 Stage 2 scores the result files of the sequences that have ``gt/gt.txt`` with
 the MOTChallenge rules (:mod:`deep_sort.evaluation`), prints a table and
@@ -18,7 +22,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -31,9 +34,12 @@ import numpy as np
 from ..evaluation import OVERALL, Benchmark, build_sequence_data, check_groundtruth, check_results, detect_benchmark
 from ..evaluation.metrics import SequenceScores, combine_scores, score_sequence
 from ..evaluation.summary import format_table, summary_csv
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, remove_stale_temporaries
 from ..io.errors import InputError, MOTFormatError
-from ..io.mot import load_groundtruth, load_results, read_sequence
+from ..io.mot import load_groundtruth, load_results, read_sequence, sequence_input_files
+from ..io.outputs import claim_outputs
+from ..io.provenance import Provenance
+from ..runtime.workers import process_pool, stop_pool
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
@@ -241,6 +247,9 @@ def run_parallel(
     desc: str = "",
     unit: str = "seq",
     progress: bool = True,
+    on_success: Callable[[Any, Any], None] | None = None,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple = (),
 ) -> tuple[dict[str, Any], dict[str, BaseException]]:
     """Call ``function(job, *args)`` for every job; one job's exception does not stop the others.
 
@@ -262,6 +271,10 @@ def run_parallel(
         Progress-bar unit (what ``weights`` count).
     progress : bool
         Show a progress bar (stderr).
+    on_success : callable, optional
+        ``on_success(job, result)``, called in this process as each job succeeds.
+    initializer, initargs
+        Run once in every worker process (see :func:`deep_sort.runtime.workers.process_pool`).
 
     Returns
     -------
@@ -282,6 +295,8 @@ def run_parallel(
     def record(job: Any, weight: int, outcome: Callable[[], Any]) -> None:
         try:
             results[job.name] = outcome()
+            if on_success is not None:
+                on_success(job, results[job.name])
         except Exception as exc:  # noqa: BLE001 -- reported, the other sequences go on
             failures[job.name] = exc
             _log_failure(job.name, exc)
@@ -292,16 +307,15 @@ def run_parallel(
             for job, weight in zip(jobs, weights):
                 record(job, weight, lambda: function(job, *args))
             return results, failures
-        # spawn: workers start clean (no inherited threads or locks), the same on every OS.
-        context = multiprocessing.get_context("spawn")
-        executor = concurrent.futures.ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
+        # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
+        executor = process_pool(n_workers, initializer, initargs)
         try:
             futures = {executor.submit(function, job, *args): (job, weight) for job, weight in zip(jobs, weights)}
             for future in concurrent.futures.as_completed(futures):
                 job, weight = futures[future]
                 record(job, weight, future.result)
         except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
+            stop_pool(executor)
             raise
         executor.shutdown()
     return results, failures
@@ -314,38 +328,68 @@ def _log_failure(name: str, exc: BaseException) -> None:
         logger.error("%s: %s: %s", name, type(exc).__name__, exc, exc_info=exc)
 
 
-def plan_tracking(
-    sequence_dirs: Sequence[Path], detection_dir: Path | None, output_dir: Path, overwrite: bool
-) -> tuple[list[TrackingJob], list[str], list[str]]:
-    """Decide which sequences to track.
+@dataclass(frozen=True)
+class TrackingPlan:
+    """What :func:`plan_tracking` decided.
 
-    Returns
-    -------
+    Attributes
+    ----------
     jobs : list of TrackingJob
-        Sequences with detections and (unless ``overwrite``) no result file yet.
+        Sequences to track.
     done : list of str
-        Sequences with detections whose result file exists (skipped).
+        Sequences whose result file exists and is verified (skipped).
     no_detections : list of str
         Sequences without a detection file (skipped).
+    redo : dict of str to str
+        Sequences with a result file that is tracked again, and why (other
+        settings, changed detections, no provenance record, ...).
     """
-    jobs, done, no_detections = [], [], []
+
+    jobs: list[TrackingJob]
+    done: list[str]
+    no_detections: list[str]
+    redo: dict[str, str]
+
+
+def plan_tracking(
+    sequence_dirs: Sequence[Path], detection_dir: Path | None, output_dir: Path, overwrite: bool,
+    provenance: Provenance | None = None, config: TrackingConfig | None = None,
+) -> TrackingPlan:
+    """Decide which sequences to track.
+
+    A sequence with detections is tracked unless its result file exists and
+    (given ``provenance`` and ``config``) its provenance record matches this
+    run: same settings, same detection file, same code, file unchanged.
+    """
+    jobs, done, no_detections, redo = [], [], [], {}
     for sequence_dir in sequence_dirs:
         name = sequence_dir.name
         detection_file = find_detection_file(sequence_dir, detection_dir)
         result_file = output_dir / f"{name}.txt"
         if detection_file is None:
             no_detections.append(name)
-        elif result_file.exists() and not overwrite:
-            done.append(name)
-        else:
-            jobs.append(TrackingJob(
-                name=name,
-                sequence_dir=sequence_dir,
-                detection_file=detection_file,
-                result_file=result_file,
-                num_frames=_num_frames_hint(sequence_dir),
-            ))
-    return jobs, done, no_detections
+            continue
+        if result_file.exists() and not overwrite:
+            reason = None
+            if provenance is not None and config is not None:
+                reason = provenance.why_not_done(result_file, tracking_provenance(provenance, config, detection_file))
+            if reason is None:
+                done.append(name)
+                continue
+            redo[name] = reason
+        jobs.append(TrackingJob(
+            name=name,
+            sequence_dir=sequence_dir,
+            detection_file=detection_file,
+            result_file=result_file,
+            num_frames=_num_frames_hint(sequence_dir),
+        ))
+    return TrackingPlan(jobs, done, no_detections, redo)
+
+
+def tracking_provenance(provenance: Provenance, config: TrackingConfig, detection_file: Path) -> dict[str, Any]:
+    """The provenance record of a result file tracked now with ``config`` from ``detection_file``."""
+    return provenance.expected(config.as_dict(), {"detections": detection_file})
 
 
 def score_results(
@@ -370,25 +414,47 @@ def _track_stage(
     output_dir: Path,
 ) -> tuple[list[Path], dict[str, BaseException]]:
     """Track the sequences that need it; return the sequences with results to score, and failures."""
-    jobs, done, no_detections = plan_tracking(sequence_dirs, detection_dir, output_dir, args.overwrite)
+    provenance = Provenance(output_dir, "evaluate_motchallenge")
+    plan = plan_tracking(sequence_dirs, detection_dir, output_dir, args.overwrite, provenance, config)
     source = detection_dir if detection_dir is not None else "det/det.txt"
-    if not jobs and not done:
+    if not plan.jobs and not plan.done:
         raise InputError(f"{args.mot_dir}: no sequence has detections in {source}")
-    if no_detections:
+    if plan.no_detections:
         logger.warning("skipping %d sequence(s) without detections in %s: %s",
-                       len(no_detections), source, ", ".join(no_detections))
-    if done:
+                       len(plan.no_detections), source, ", ".join(plan.no_detections))
+    if plan.done:
         logger.info("skipping %d sequence(s) with a result file (--overwrite tracks them again): %s",
-                    len(done), ", ".join(done))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    _, failures = run_parallel(
-        _track_job, jobs, args.workers, args=(config,), weights=[job.num_frames for job in jobs],
-        desc="tracking", unit="frame", progress=not args.quiet)
+                    len(plan.done), ", ".join(plan.done))
+    for name, reason in plan.redo.items():
+        logger.warning("%s: tracking again: the existing result file does not match this run (%s)", name, reason)
+    _report_coverage([path for path in sequence_dirs if path.name in plan.done])
+
+    def recorded(job: TrackingJob, _: int) -> None:
+        provenance.record(job.result_file, tracking_provenance(provenance, config, job.detection_file))
+
+    try:
+        _, failures = run_parallel(
+            _track_job, plan.jobs, args.workers, args=(config,), weights=[job.num_frames for job in plan.jobs],
+            desc="tracking", unit="frame", progress=not args.quiet, on_success=recorded,
+            initializer=configure_logging, initargs=(args.quiet, args.verbose))
+    finally:
+        remove_stale_temporaries(output_dir)  # of workers stopped by an interruption
     if not args.quiet:
-        print(f"tracked {len(jobs) - len(failures)} sequence(s), {len(failures)} failed, "
-              f"{len(done)} already done; results in {output_dir}", file=sys.stderr)
-    skipped = set(no_detections) | set(failures)
+        print(f"tracked {len(plan.jobs) - len(failures)} sequence(s), {len(failures)} failed, "
+              f"{len(plan.done)} already done; results in {output_dir}", file=sys.stderr)
+    skipped = set(plan.no_detections) | set(failures)
     return [path for path in sequence_dirs if path.name not in skipped], failures
+
+
+def _report_coverage(sequence_dirs: Sequence[Path]) -> None:
+    """Warn about sequences whose images do not cover seqLength (their scores may mislead)."""
+    for sequence_dir in sequence_dirs:
+        try:
+            problem = read_sequence(sequence_dir).image_coverage_problem()
+        except InputError:
+            continue  # reported where the sequence is read for its work
+        if problem:
+            logger.warning("%s: %s; scored over all %s frames", sequence_dir.name, problem, "seqLength")
 
 
 def _score_stage(
@@ -420,6 +486,23 @@ def _score_stage(
     return failures
 
 
+def _output_files(sequence_dirs: Sequence[Path], output_dir: Path, eval_only: bool) -> list[Path]:
+    """The files a run may write: result files (unless ``eval_only``) and the summary."""
+    results = [] if eval_only else [output_dir / f"{path.name}.txt" for path in sequence_dirs]
+    return [*results, output_dir / SUMMARY_FILENAME]
+
+
+def _run_inputs(sequence_dirs: Sequence[Path], detection_dir: Path | None) -> dict[Path, str]:
+    """Every file a run reads, with what it is (to refuse an output that is one of them)."""
+    inputs: dict[Path, str] = {}
+    for sequence_dir in sequence_dirs:
+        detection_file = find_detection_file(sequence_dir, detection_dir)
+        if detection_file is not None:
+            inputs[detection_file] = f"detection file of {sequence_dir.name}"
+        inputs.update(sequence_input_files(sequence_dir))
+    return inputs
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run evaluate_motchallenge.py; return the exit code (0, or 1 if a sequence failed).
 
@@ -440,9 +523,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sequence_dirs = find_sequence_dirs(mot_dir, args.sequences)
 
     failures: dict[str, BaseException] = {}
-    if not args.eval_only:
-        sequence_dirs, failures = _track_stage(args, config, sequence_dirs, detection_dir, output_dir)
-    scoring_failures = _score_stage(args, sequence_dirs, output_dir)
+    with claim_outputs(files=_output_files(sequence_dirs, output_dir, args.eval_only),
+                       directories=[output_dir], inputs=_run_inputs(sequence_dirs, detection_dir)):
+        if args.eval_only:
+            _report_coverage(sequence_dirs)
+        else:
+            sequence_dirs, failures = _track_stage(args, config, sequence_dirs, detection_dir, output_dir)
+        scoring_failures = _score_stage(args, sequence_dirs, output_dir)
     if scoring_failures is None:
         if args.eval_only:
             raise InputError(f"{mot_dir}: no sequence has gt/gt.txt; nothing to score")

@@ -1,9 +1,10 @@
 """Track one MOT sequence: the published app's per-frame loop (SPEC.md section 2)."""
 from __future__ import annotations
 
+import bisect
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -81,20 +82,52 @@ def _frame_results(frame_idx: int, tracker: Tracker) -> npt.NDArray[np.float64]:
 
 
 def frame_range(seq_info: SequenceInfo, detections: np.ndarray) -> range:
-    """Frames to process: the image file range, else the detection range."""
+    """Frames to process.
+
+    With images: frames 1..seqLength when seqinfo.ini gives it (also when
+    images are missing for some frames: a partly copied sequence is tracked
+    whole), else the image file range, as the published app. Without images
+    (detection-only): the detection range, limited to 1..seqLength when known.
+    """
+    if seq_info.image_filenames and seq_info.seq_length:
+        return range(1, seq_info.seq_length + 1)
     if seq_info.image_filenames:
         frames = seq_info.image_filenames.keys()
         return range(min(frames), max(frames) + 1)
     if len(detections) == 0:
         return range(0)
     frames = detections[:, 0]
-    return range(int(frames.min()), int(frames.max()) + 1)
+    last = int(frames.max()) if not seq_info.seq_length else min(int(frames.max()), seq_info.seq_length)
+    return range(int(frames.min()), last + 1)
+
+
+def _frames_to_step(frames: range, detection_frames: Sequence[int], tracker: Tracker,
+                    every_frame: bool) -> Iterator[int]:
+    """Yield the frames of ``frames`` in order, skipping idle ones unless ``every_frame``.
+
+    A frame is idle when it has no detections and the tracker has no tracks:
+    predict and update would change nothing, and nothing is output. Skipping
+    such stretches keeps the time proportional to the detections, not to
+    the frame numbers written in a file.
+    """
+    frame_idx = frames.start
+    while frame_idx < frames.stop:
+        yield frame_idx
+        frame_idx += 1
+        if not every_frame and not tracker.tracks:
+            k = bisect.bisect_left(detection_frames, frame_idx)
+            if k == len(detection_frames):
+                return
+            frame_idx = max(frame_idx, detection_frames[k])
 
 
 def iterate_tracking(
-    seq_info: SequenceInfo, detections: np.ndarray, config: TrackingConfig
+    seq_info: SequenceInfo, detections: np.ndarray, config: TrackingConfig, *, every_frame: bool = False
 ) -> Iterator[tuple[int, list[Detection], Tracker]]:
     """Run the tracker frame by frame; yield after each frame's update.
+
+    Frames without detections while the tracker has no tracks are skipped
+    (nothing would change) unless ``every_frame`` (a display shows them all).
 
     Yields
     ------
@@ -121,7 +154,7 @@ def iterate_tracking(
     # every frame's tiny products (see deep_sort._blas); restored when the
     # generator finishes or is closed.
     with single_blas_thread():
-        for frame_idx in frames:
+        for frame_idx in _frames_to_step(frames, sorted(offsets), tracker, every_frame):
             span = offsets.get(frame_idx)
             if span is None:
                 frame_dets = []
@@ -211,7 +244,8 @@ def track_detections(
         frame, track_id, left, top, width, height per output row.
     """
     frames = frame_range(seq_info, detections)
-    steps = iterate_tracking(seq_info, detections, config)
+    report_frame_coverage(seq_info, detections, frames)
+    steps = iterate_tracking(seq_info, detections, config, every_frame=frame_callback is not None)
     if progress:
         from tqdm import tqdm
 
@@ -223,6 +257,29 @@ def track_detections(
             logger.warning("%s: stopped by the user after frame %d", seq_info.name, frame_idx)
             break
     return np.concatenate(results)
+
+
+def report_frame_coverage(seq_info: SequenceInfo, detections: np.ndarray, frames: range) -> int:
+    """Warn about images that do not cover seqLength and detection rows outside ``frames``.
+
+    The published app tolerated both silently (it tracked the image range and
+    ignored other rows); here they are tracked the same way but reported.
+
+    Returns
+    -------
+    int
+        Number of detection rows outside ``frames`` (ignored by the tracker).
+    """
+    problem = seq_info.image_coverage_problem()
+    if problem:
+        logger.warning("%s: %s; tracking frames %d..%d", seq_info.name, problem, frames.start, frames.stop - 1)
+    if len(detections) == 0:
+        return 0
+    outside = int(np.count_nonzero((detections[:, 0] < frames.start) | (detections[:, 0] >= frames.stop)))
+    if outside:
+        logger.warning("%s: %d detection row(s) in frames outside %d..%d are ignored", seq_info.name, outside,
+                       frames.start, frames.stop - 1)
+    return outside
 
 
 def track_sequence(

@@ -19,7 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from ..io.errors import InputError
-from ..io.mot import SequenceInfo, load_detections, load_groundtruth, load_results, read_sequence
+from ..io.limits import MAX_VIDEO_SIDE
+from ..io.mot import (
+    SequenceInfo,
+    line_of_row,
+    load_detections,
+    load_groundtruth,
+    load_results,
+    read_sequence,
+    sequence_input_files,
+)
+from ..io.outputs import claim_outputs
 from .cli import configure_logging, non_negative_int, positive_int
 from .image_viewer import screen_available
 from .video import check_video_path
@@ -65,14 +75,6 @@ def parse_frame_range(text: str) -> tuple[int | None, int | None]:
     return first, last
 
 
-def _line_numbers(path: Path) -> list[int]:
-    # Loaders skip blank lines; map row indices back to line numbers for messages.
-    if path.suffix.lower() == ".npy":
-        return []
-    with open(path, encoding="utf-8") as handle:
-        return [number for number, line in enumerate(handle, start=1) if line.strip()]
-
-
 def check_frames_in_sequence(rows: np.ndarray, path: str | os.PathLike[str], seq_info: SequenceInfo,
                              frame_range: tuple[int, int]) -> None:
     """Raise if a row's frame lies outside the sequence.
@@ -98,8 +100,7 @@ def check_frames_in_sequence(rows: np.ndarray, path: str | os.PathLike[str], seq
     if not outside.any():
         return
     index = int(np.flatnonzero(outside)[0])
-    numbers = _line_numbers(Path(path))
-    where = f"line {numbers[index]}" if index < len(numbers) else f"row {index + 1}"
+    where = f"row {index + 1}" if Path(path).suffix.lower() == ".npy" else f"line {line_of_row(path, index)}"
     raise InputError(
         f"{path}: {where}: frame {int(frames[index])} is outside sequence {seq_info.name} "
         f"(frames {frame_range[0]}..{frame_range[1]})"
@@ -144,17 +145,37 @@ class ShowInputs:
         return lookup
 
 
-def _canvas_size(seq_info: SequenceInfo, arrays: list[np.ndarray]) -> tuple[int, int]:
+def _canvas_size(seq_info: SequenceInfo, named: list[tuple[np.ndarray | None, object]]) -> tuple[int, int]:
+    """Size of blank frames: the sequence's image size, else the extent of the boxes.
+
+    Raises
+    ------
+    InputError
+        The size exceeds :data:`~deep_sort.io.limits.MAX_VIDEO_SIDE` (naming
+        seqinfo.ini, or the file and row of the box that reaches farthest).
+    """
     if seq_info.image_size:
+        width, height = seq_info.image_size
+        if max(width, height) > MAX_VIDEO_SIDE and not seq_info.image_filenames:
+            raise InputError(f"{seq_info.sequence_dir / 'seqinfo.ini'}: imWidth x imHeight {width}x{height} is "
+                             f"too large to draw (at most {MAX_VIDEO_SIDE} px per side)")
         return seq_info.image_size
-    boxes = [rows[:, 2:6] for rows in arrays if len(rows)]
-    if not boxes:
+    size = [64, 64]
+    for rows, path in named:
+        if rows is None or len(rows) == 0:
+            continue
+        for axis in (0, 1):
+            extent = rows[:, 2 + axis] + rows[:, 4 + axis]
+            far = int(np.argmax(extent))
+            if extent[far] > MAX_VIDEO_SIDE:
+                raise InputError(
+                    f"{path}: row {far + 1}: a box reaches {extent[far]:g} px; without imWidth/imHeight in "
+                    f"seqinfo.ini the frame would be larger than {MAX_VIDEO_SIDE} px per side")
+            size[axis] = max(size[axis], int(np.ceil(extent[far])))
+    if size == [64, 64] and not any(rows is not None and len(rows) for rows, _ in named):
         return DEFAULT_CANVAS_SIZE
-    tlwh = np.concatenate(boxes)
     # Even sizes keep H.264 (yuv420p) from padding the frame.
-    width = int(np.ceil(max(64.0, float(np.max(tlwh[:, 0] + tlwh[:, 2]))) / 2) * 2)
-    height = int(np.ceil(max(64.0, float(np.max(tlwh[:, 1] + tlwh[:, 3]))) / 2) * 2)
-    return width, height
+    return size[0] + size[0] % 2, size[1] + size[1] % 2
 
 
 def load_inputs(
@@ -227,9 +248,8 @@ def load_inputs(
                 f"(frames {first}..{last})"
             )
         first, last = max(first, wanted_first), min(last, wanted_last)
-    arrays = [rows for rows, _ in named if rows is not None]
     return ShowInputs(seq_info, results, detections, groundtruth, range(first, last + 1),
-                      _canvas_size(seq_info, arrays))
+                      _canvas_size(seq_info, named))
 
 
 @dataclass(frozen=True)
@@ -358,7 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          min_confidence=args.min_confidence, show_gt=args.show_gt, frame_range=args.frames)
     options = render_options(args)
     if args.output_file is not None:
-        n_frames = render_video(inputs, args.output_file, options, progress=not args.quiet)
+        files_read = {**sequence_input_files(args.sequence_dir), args.result_file: "--result_file",
+                      args.detection_file: "--detection_file"}
+        with claim_outputs(files=[args.output_file], inputs=files_read):
+            n_frames = render_video(inputs, args.output_file, options, progress=not args.quiet)
         logger.info("wrote %d frames to %s", n_frames, args.output_file)
         return 0
     if not screen_available():

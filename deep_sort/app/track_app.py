@@ -10,6 +10,8 @@ from pathlib import Path
 from .cli import configure_logging, parse_bool
 from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
+from ..io.mot import sequence_input_files
+from ..io.outputs import claim_outputs
 from .pipeline import FrameCallback, track_sequence
 
 logger = logging.getLogger(__name__)
@@ -69,15 +71,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(quiet=args.quiet)
     config = tracking_config_from_args(args)
-    callback, visualizer = _display_callback(args.sequence_dir) if args.display else (None, None)
-    try:
-        results = track_sequence(
-            args.sequence_dir, args.detection_file, args.output_file, config,
-            progress=not args.quiet, frame_callback=callback,
-        )
-    finally:
-        if visualizer is not None:
-            visualizer.close()
+    inputs = {**sequence_input_files(args.sequence_dir), args.detection_file: "--detection_file"}
+    with claim_outputs(files=[args.output_file], inputs=inputs):
+        callback, visualizer = _display_callback(args.sequence_dir) if args.display else (None, None)
+        try:
+            results = track_sequence(
+                args.sequence_dir, args.detection_file, args.output_file, config,
+                progress=not args.quiet, frame_callback=callback,
+            )
+        finally:
+            if visualizer is not None:
+                visualizer.close()
     if not args.quiet:
         n_tracks = len(set(results[:, 1].astype(int).tolist()))
         print(f"wrote {len(results)} rows of {n_tracks} tracks to {Path(args.output_file)}", file=sys.stderr)

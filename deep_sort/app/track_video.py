@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, frame_offsets, load_detections, write_results
+from ..io.outputs import claim_outputs
 from ..online import DeepSort
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
@@ -191,8 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.info("%s has no appearance descriptors and no --model is given: motion-only tracking",
                     args.detections)
     tracker = DeepSort(**config.as_dict(), encoder=encoder)
+    files_read = {args.video: "--video", args.detections: "--detections", args.model: "--model"}
 
-    with open_video(args.video) as (frames, fps, n_announced), contextlib.ExitStack() as stack:
+    with claim_outputs(files=[args.output, args.results], inputs=files_read), \
+            open_video(args.video) as (frames, fps, n_announced), contextlib.ExitStack() as stack:
         writer = None
         if args.output is not None:
             writer = stack.enter_context(VideoWriter(args.output, fps, convert_h264=args.convert_h264))
@@ -206,12 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                show_detections=args.show_detections)
         if tracker.frame_count == 0:
             raise InputError(f"{args.video}: no frame could be decoded")
-    n_after = int(np.sum(detections[:, 0] > tracker.frame_count))
-    if n_after:
-        logger.warning("%s: %d detection rows in frames after the video's last frame %d were ignored",
-                       args.detections, n_after, tracker.frame_count)
-    if args.results is not None:
-        write_results(args.results, results)
+        n_after = int(np.sum(detections[:, 0] > tracker.frame_count))
+        if n_after:
+            logger.warning("%s: %d detection rows in frames after the video's last frame %d were ignored",
+                           args.detections, n_after, tracker.frame_count)
+        if args.results is not None:
+            write_results(args.results, results)
     if not args.quiet:
         n_tracks = len(np.unique(results[:, 1]))
         written = ", ".join(str(p) for p in (args.results, args.output) if p is not None)

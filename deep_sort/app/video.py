@@ -4,8 +4,10 @@ Frames are encoded by OpenCV (MPEG-4 Part 2, ``mp4v``) into a temporary file
 beside the destination. With ``convert_h264`` the result is re-encoded with
 the ffmpeg binary shipped by the ``imageio-ffmpeg`` wheel (no system ffmpeg
 needed): H.264 plays in browsers and is several times smaller. Only a
-finished video is renamed onto the destination; on error or abort nothing is
-left behind.
+finished and verified video is renamed onto the destination: OpenCV's writer
+reports no write errors (a full disk gives an unplayable file), so the file
+is opened again and must hold every frame (:func:`verify_video`). On error or
+abort nothing is left behind and an older file at the destination is kept.
 """
 from __future__ import annotations
 
@@ -13,14 +15,13 @@ import contextlib
 import logging
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
-from ..io.atomic import atomic_path
-from ..io.errors import InputError
+from ..io.atomic import atomic_path, discard, temporary_name
+from ..io.errors import InputError, OutputError
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ def convert_to_h264(source: str | os.PathLike[str], destination: str | os.PathLi
     ------
     InputError
         No ffmpeg binary (see :func:`ffmpeg_executable`).
-    RuntimeError
-        ffmpeg failed; the message holds its last error line.
+    OutputError
+        ffmpeg failed (a full disk, ...); the message holds its last error line.
     """
     command = [
         ffmpeg_executable(), "-y", "-nostdin", "-loglevel", "error",
@@ -99,7 +100,44 @@ def convert_to_h264(source: str | os.PathLike[str], destination: str | os.PathLi
     if completed.returncode != 0:
         lines = [line for line in completed.stderr.splitlines() if line.strip()]
         reason = lines[-1] if lines else f"exit code {completed.returncode}"
-        raise RuntimeError(f"ffmpeg could not convert {source} to H.264: {reason}")
+        raise OutputError(f"{destination}: ffmpeg could not convert the video to H.264 ({reason})")
+
+
+def count_video_frames(path: str | os.PathLike[str]) -> int | None:
+    """Return the number of frames a video file holds, or None if it cannot be opened.
+
+    The container's frame count is trusted only if its last frame decodes.
+    """
+    import cv2
+
+    capture = cv2.VideoCapture(os.fspath(path))
+    try:
+        if not capture.isOpened():
+            return None
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if count <= 0:
+            return None
+        capture.set(cv2.CAP_PROP_POS_FRAMES, count - 1)
+        ok, _ = capture.read()
+        return count if ok else None
+    finally:
+        capture.release()
+
+
+def verify_video(path: str | os.PathLike[str], n_frames: int, shown: str | os.PathLike[str] | None = None) -> None:
+    """Check that the video at ``path`` holds ``n_frames`` decodable frames.
+
+    Raises
+    ------
+    OutputError
+        Naming ``shown`` (default ``path``): the file cannot be opened or
+        holds another number of frames (a full disk, a failing encoder).
+    """
+    count = count_video_frames(path)
+    if count != n_frames:
+        found = "cannot be opened" if count is None else f"holds {count} of the {n_frames} frames written"
+        raise OutputError(f"{shown or path}: the video writer failed: the file {found} (disk full?); "
+                          "nothing was kept")
 
 
 def _set_default_permissions(path: Path) -> None:
@@ -172,15 +210,8 @@ class VideoWriter(CloseOnExit):
         self._temporary = self._stack.enter_context(atomic_path(self.path, suffix=self.path.suffix))
         self._encoded = self._temporary
         if convert_h264:
-            try:
-                fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".mp4v" + self.path.suffix,
-                                            dir=self.path.parent)
-            except BaseException as exc:
-                self._discard(exc)
-                raise
-            os.close(fd)
-            self._encoded = Path(name)
-            self._stack.callback(self._encoded.unlink, missing_ok=True)
+            self._encoded = temporary_name(self._temporary.with_name(self.path.name), ".mp4v" + self.path.suffix)
+            self._stack.callback(discard, self._encoded)
 
     def _open(self, width: int, height: int) -> None:
         import cv2
@@ -190,7 +221,7 @@ class VideoWriter(CloseOnExit):
         writer = cv2.VideoWriter(os.fspath(self._encoded), cv2.VideoWriter_fourcc(*MP4V_FOURCC),
                                  self.fps, even_size)
         if not writer.isOpened():
-            raise RuntimeError(f"{self.path}: OpenCV cannot open a {MP4V_FOURCC} video writer")
+            raise OutputError(f"{self.path}: OpenCV cannot open a {MP4V_FOURCC} video writer")
         self._writer = writer
         self.frame_size = (width, height)
 
@@ -236,6 +267,9 @@ class VideoWriter(CloseOnExit):
         ------
         ValueError
             If no frame was written (nothing is created).
+        OutputError
+            The video could not be written completely (it is discarded; an
+            older file at the destination is kept).
         """
         if self._closed:
             return self.path
@@ -245,7 +279,9 @@ class VideoWriter(CloseOnExit):
         try:
             self._release()
             if self.convert_h264:
+                verify_video(self._encoded, self.n_frames, self.path)
                 convert_to_h264(self._encoded, self._temporary)
+            verify_video(self._temporary, self.n_frames, self.path)
         except BaseException as exc:
             self._discard(exc)
             raise

@@ -3,20 +3,29 @@
 For every ``RESULT_DIR/SEQ.txt`` whose sequence ``MOT_DIR/SEQ`` exists, write
 ``OUTPUT_DIR/SEQ.mp4``. All inputs are read and checked before the first
 video is rendered; sequences are rendered in parallel worker processes.
+Every video is verified before it is moved into place and recorded in
+``OUTPUT_DIR/provenance.json``; a re-run skips a video only if its record
+matches (same inputs and options) and the file still holds every frame.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
-import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..io.atomic import remove_stale_temporaries
 from ..io.errors import InputError
+from ..io.mot import sequence_input_files
+from ..io.outputs import check_output_file, claim_outputs
+from ..io.provenance import Provenance
+from ..runtime.workers import process_pool, stop_pool
 from .cli import configure_logging, positive_int
 from .show import (
     RenderOptions,
@@ -26,17 +35,19 @@ from .show import (
     render_options,
     render_video,
 )
+from .video import verify_video
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class VideoJob:
-    """One sequence to render: checked inputs, destination and options."""
+    """One sequence to render: checked inputs, destination, options and its provenance record."""
 
     inputs: ShowInputs
     output_file: Path
     options: RenderOptions
+    provenance: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,20 +59,25 @@ class VideoPlan:
     jobs : list of VideoJob
         Videos to render, in sequence-name order.
     skipped_existing : list of Path
-        Videos that exist already (and ``overwrite`` was off).
+        Verified videos that exist already (and ``overwrite`` was off).
     without_sequence : list of Path
         Result files with no matching sequence directory.
+    redo : dict of Path to str
+        Existing videos rendered again, and why (no record, other options or
+        inputs, unreadable or incomplete file).
     """
 
     jobs: list[VideoJob]
     skipped_existing: list[Path]
     without_sequence: list[Path]
+    redo: dict[Path, str] = dataclasses.field(default_factory=dict)
 
 
 def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[str],
                 output_dir: str | os.PathLike[str], options: RenderOptions, *, show_gt: bool = False,
                 show_detections: bool = False, frame_range: tuple[int | None, int | None] | None = None,
-                overwrite: bool = False, sequences: Sequence[str] | None = None) -> VideoPlan:
+                overwrite: bool = False, sequences: Sequence[str] | None = None,
+                provenance: Provenance | None = None) -> VideoPlan:
     """Match result files to sequences and load and check every input.
 
     Parameters
@@ -84,6 +100,10 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
         Re-render videos that exist already.
     sequences : sequence of str, optional
         Only the result files of these sequences (names); all by default.
+    provenance : Provenance, optional
+        The output directory's record: an existing video is skipped only if
+        its record matches and the file holds the recorded frames (without
+        it, every existing video is skipped).
 
     Returns
     -------
@@ -93,7 +113,8 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
     ------
     InputError
         Missing directories, no result files, no result file with a
-        sequence, or any bad input of a sequence to render.
+        sequence, any bad input of a sequence to render, an output that is
+        not a regular file or is an input.
     """
     mot_dir, result_dir, output_dir = Path(mot_dir), Path(result_dir), Path(output_dir)
     for what, directory in (("--mot_dir", mot_dir), ("--result_dir", result_dir)):
@@ -107,7 +128,9 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
         result_files = [path for path in result_files if path.stem in set(sequences)]
     if not result_files:
         raise InputError(f"{result_dir}: no result files (*.txt)")
-    jobs, skipped, orphans = [], [], []
+    jobs, skipped, orphans, redo = [], [], [], {}
+    settings = {**dataclasses.asdict(options), "show_gt": show_gt, "show_detections": show_detections,
+                "frames": list(frame_range) if frame_range is not None else None}
     for result_file in result_files:
         sequence_dir = mot_dir / result_file.stem
         if not sequence_dir.is_dir():
@@ -115,23 +138,48 @@ def plan_videos(mot_dir: str | os.PathLike[str], result_dir: str | os.PathLike[s
             orphans.append(result_file)
             continue
         output_file = output_dir / f"{result_file.stem}.mp4"
-        if output_file.exists() and not overwrite:
-            logger.info("skipping %s: video exists (use --overwrite)", output_file)
-            skipped.append(output_file)
-            continue
+        check_output_file(output_file, {result_file: "--result_dir file", **sequence_input_files(sequence_dir)})
         detection_file = None
         if show_detections:
             detection_file = sequence_dir / "det" / "det.txt"
             if not detection_file.is_file():
                 raise InputError(f"{sequence_dir}: no det/det.txt for --show_detections")
+        expected = None
+        if provenance is not None:
+            sources = {"results": result_file, "seqinfo": sequence_dir / "seqinfo.ini",
+                       "detections": detection_file, "groundtruth": sequence_dir / "gt" / "gt.txt" if show_gt else None}
+            expected = provenance.expected(settings, {k: v for k, v in sources.items() if v is not None and v.exists()})
+        if output_file.exists() and not overwrite:
+            reason = _why_render_again(output_file, provenance, expected)
+            if reason is None:
+                logger.info("skipping %s: video exists (use --overwrite)", output_file)
+                skipped.append(output_file)
+                continue
+            logger.warning("%s: rendering again: the existing video cannot be trusted (%s)", output_file, reason)
+            redo[output_file] = reason
         inputs = load_inputs(sequence_dir, result_file, detection_file=detection_file,
                              show_gt=show_gt, frame_range=frame_range)
-        jobs.append(VideoJob(inputs, output_file, options))
+        jobs.append(VideoJob(inputs, output_file, options, expected))
     if len(orphans) == len(result_files):
         raise InputError(
             f"{result_dir}: none of the {len(result_files)} result files matches a sequence in {mot_dir}"
         )
-    return VideoPlan(jobs, skipped, orphans)
+    return VideoPlan(jobs, skipped, orphans, redo)
+
+
+def _why_render_again(output_file: Path, provenance: Provenance | None, expected: dict | None) -> str | None:
+    """Why an existing video must be rendered again, or None if it is verified."""
+    if provenance is None or expected is None:
+        return None
+    reason = provenance.why_not_done(output_file, expected)
+    if reason is not None:
+        return reason
+    n_frames = provenance.entry(output_file).get("frames")
+    try:
+        verify_video(output_file, int(n_frames))
+    except (InputError, TypeError, ValueError):
+        return "the file does not hold every frame"
+    return None
 
 
 def render_job(job: VideoJob, progress: bool = False, progress_position: int = 0) -> tuple[str, int]:
@@ -149,13 +197,15 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)
 
 
-def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
+def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
+             on_done: Callable[[VideoJob, int], None] | None = None) -> int:
     """Render ``jobs`` with up to ``workers`` processes; return the number of frames.
 
     With one worker (or one job) everything runs in this process, with a
-    per-frame progress bar. On the first failure the pending jobs are
-    cancelled and the error is raised; finished videos stay, unfinished ones
-    leave no file.
+    per-frame progress bar. On the first failure or an interruption the
+    pending jobs are cancelled, running ones are stopped and the error is
+    raised; finished videos stay, unfinished ones leave no file.
+    ``on_done(job, n_frames)`` is called in this process for every finished video.
     """
     from tqdm import tqdm
 
@@ -163,23 +213,29 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
     with tqdm(total=len(jobs), desc="videos", unit="video", disable=not progress) as bar:
         if workers == 1 or len(jobs) <= 1:
             for job in jobs:
-                total_frames += render_job(job, progress=progress, progress_position=1)[1]
+                n_frames = render_job(job, progress=progress, progress_position=1)[1]
+                total_frames += n_frames
+                if on_done is not None:
+                    on_done(job, n_frames)
                 bar.update()
             return total_frames
-        # spawn, not fork: forking a process that has OpenCV's threads running can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                                 initializer=_worker_init) as executor:
-            futures = [executor.submit(render_job, job) for job in jobs]
-            try:
-                for future in as_completed(futures):
-                    name, n_frames = future.result()
-                    total_frames += n_frames
-                    bar.set_postfix_str(name)
-                    bar.update()
-            except BaseException:
-                executor.shutdown(wait=True, cancel_futures=True)
-                raise
+        # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
+        executor = process_pool(min(workers, len(jobs)), _worker_init)
+        futures = {executor.submit(render_job, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                name, n_frames = future.result()
+                total_frames += n_frames
+                if on_done is not None:
+                    on_done(futures[future], n_frames)
+                bar.set_postfix_str(name)
+                bar.update()
+        except BaseException:
+            stop_pool(executor)
+            for job in jobs:
+                remove_stale_temporaries(job.output_file.parent, [job.output_file.name])
+            raise
+        executor.shutdown()
     return total_frames
 
 
@@ -209,10 +265,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run generate_videos.py; return the exit code (bad input raises InputError)."""
     args = build_parser().parse_args(argv)
     configure_logging(args.quiet, args.verbose)
-    plan = plan_videos(args.mot_dir, args.result_dir, args.output_dir, render_options(args),
-                       show_gt=args.show_gt, show_detections=args.show_detections,
-                       frame_range=args.frames, overwrite=args.overwrite, sequences=args.sequences)
-    n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet)
+    result_dir = Path(args.result_dir)
+    result_files = sorted(result_dir.glob("*.txt")) if result_dir.is_dir() else []
+    with claim_outputs(directories=[args.output_dir], inputs={path: "--result_dir file" for path in result_files}):
+        provenance = Provenance(args.output_dir, "generate_videos")
+        plan = plan_videos(args.mot_dir, args.result_dir, args.output_dir, render_options(args),
+                           show_gt=args.show_gt, show_detections=args.show_detections,
+                           frame_range=args.frames, overwrite=args.overwrite, sequences=args.sequences,
+                           provenance=provenance)
+
+        def recorded(job: VideoJob, n_frames: int) -> None:
+            provenance.record(job.output_file, job.provenance, frames=n_frames)
+
+        n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet, on_done=recorded)
     if not args.quiet:
         summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
         if plan.skipped_existing:

@@ -221,7 +221,14 @@ def build_sequence_data(
     result_by_frame = _split_by_frame(result_rows, num_frames)
 
     gt_ids, tracker_ids, similarity_scores = [], [], []
+    no_ids, no_scores = np.zeros(0, np.int64), np.zeros((0, 0))
     for gt, result in zip(gt_by_frame, result_by_frame):
+        if len(gt) == 0 and len(result) == 0:
+            # Shared empty arrays: a long sequence with few boxes costs little per frame.
+            gt_ids.append(no_ids)
+            tracker_ids.append(no_ids)
+            similarity_scores.append(no_scores)
+            continue
         similarity = iou_matrix(gt[:, 2:6], result[:, 2:6])
         classes = gt[:, CLASS_COLUMN] if benchmark.uses_classes else np.zeros(len(gt))
         gt_keep, tracker_keep = frame_masks(
@@ -240,14 +247,15 @@ def build_sequence_data(
 
 
 def _split_by_frame(rows: np.ndarray, num_frames: int) -> list[np.ndarray]:
-    """Rows of frames 1..num_frames, file order kept within a frame."""
+    """Rows of frames 1..num_frames, file order kept within a frame (empty frames share one array)."""
+    # Wide enough for the class column lookups of ground-truth frames.
+    empty = np.zeros((0, max(rows.shape[-1], CLASS_COLUMN + 1)))
     if len(rows) == 0:
-        # Wide enough for the class column lookups of ground-truth frames.
-        return [np.zeros((0, max(rows.shape[-1], CLASS_COLUMN + 1)))] * num_frames
+        return [empty] * num_frames
     frames = rows[:, 0].astype(np.int64)
     order = np.argsort(frames, kind="stable")
-    bounds = np.searchsorted(frames[order], np.arange(1, num_frames + 2))
-    return [rows[order[start:stop]] for start, stop in zip(bounds[:-1], bounds[1:])]
+    bounds = np.searchsorted(frames[order], np.arange(1, num_frames + 2)).tolist()
+    return [rows[order[start:stop]] if stop > start else empty for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
 def _relabel(ids_per_frame: list[np.ndarray]) -> tuple[npt.NDArray[np.int64], ...]:

@@ -15,6 +15,13 @@ GIL, so on CPU the network stays the bottleneck.
 Rows whose descriptor cannot be computed keep their place and get an
 all-zero descriptor, counted in a warning: boxes without image pixels, and
 (with ``--skip_missing_images``) detections in frames that have no image.
+An image that is cut short, cannot be decoded or has another size than the
+sequence's frames, and a model that outputs NaN or infinity, are errors
+naming the file: they would give wrong descriptors.
+
+Outputs are recorded in ``--output_dir/provenance.json`` (model, det.txt,
+images, options, code version); a re-run skips a sequence only if its record
+matches. One run at a time writes an output directory (a file lock).
 """
 from __future__ import annotations
 
@@ -33,7 +40,10 @@ import numpy.typing as npt
 
 from ..io.atomic import atomic_write
 from ..io.errors import InputError
+from ..io.images import read_image
 from ..io.mot import MOT_COLUMNS, frame_offsets, load_mot_text, read_sequence
+from ..io.outputs import claim_outputs
+from ..io.provenance import Provenance
 from .encoder import (
     BACKENDS,
     DEFAULT_BATCH_SIZE,
@@ -71,6 +81,8 @@ class SequenceJob:
         Frame index (1-based) to image file.
     output_path : Path
         Where the ``.npy`` goes.
+    image_size : tuple of (int, int) or None
+        (width, height) every frame must have (seqinfo.ini, else the first image).
     """
 
     name: str
@@ -79,6 +91,7 @@ class SequenceJob:
     rows: npt.NDArray[np.float64]
     image_filenames: dict[int, Path]
     output_path: Path
+    image_size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,8 @@ def plan_sequences(
     sequences: Sequence[str] | None = None,
     overwrite: bool = False,
     skip_missing_images: bool = False,
+    provenance: Provenance | None = None,
+    settings: dict | None = None,
 ) -> tuple[list[SequenceJob], list[str]]:
     """Find the sequences to encode and check their inputs up front.
 
@@ -129,6 +144,13 @@ def plan_sequences(
         Encode sequences whose output exists too (default: skip them).
     skip_missing_images : bool
         Allow frames with detections but no image (zero descriptors).
+    provenance : Provenance, optional
+        The output directory's record; with ``settings`` (the options and
+        the model) an existing output counts as done only if its record
+        matches (see :func:`sequence_provenance`). Without it every existing
+        output counts as done.
+    settings : dict, optional
+        Options that change the descriptors, and ``"model"``: its path.
 
     Returns
     -------
@@ -171,19 +193,44 @@ def plan_sequences(
     jobs, existing = [], []
     for name in names:
         output_path = output_dir / f"{name}.npy"
-        if output_path.exists() and not overwrite:
-            existing.append(name)
-            continue
         detection_path = source_dir / name / DETECTION_FILE
+        if output_path.exists() and not overwrite:
+            reason = None
+            if provenance is not None and settings is not None and detection_path.is_file():
+                info = read_sequence(mot_dir / name)
+                expected = sequence_provenance(provenance, settings, detection_path, info.image_filenames)
+                reason = provenance.why_not_done(output_path, expected)
+            if reason is None:
+                existing.append(name)
+                continue
+            logger.warning("%s: encoding again: the existing %s does not match this run (%s)",
+                           name, output_path.name, reason)
         if not detection_path.is_file():
             raise InputError(f"{detection_path}: detection file does not exist")
         rows = load_mot_text(detection_path, MOT_COLUMNS, "detection file")[:, :MOT_COLUMNS]
         info = read_sequence(mot_dir / name)
-        job = SequenceJob(name, mot_dir / name, detection_path, rows, info.image_filenames, output_path)
+        image_size = info.image_size if info.image_filenames else None
+        job = SequenceJob(name, mot_dir / name, detection_path, rows, info.image_filenames, output_path,
+                          image_size)
         if not skip_missing_images:
             _check_images(job)
         jobs.append(job)
     return jobs, existing
+
+
+def sequence_provenance(provenance: Provenance, settings: dict, detection_path: Path,
+                        image_filenames: dict[int, Path]) -> dict:
+    """The provenance record of a sequence's descriptor file made now.
+
+    Inputs: the det.txt and the model by content, the images by name and size
+    (hashing every frame would cost as much as decoding it).
+    """
+    options = {key: value for key, value in settings.items() if key != "model"}
+    listing = "\n".join(f"{path.name} {path.stat().st_size}" for path in image_filenames.values())
+    import hashlib
+
+    options["images"] = hashlib.sha256(listing.encode()).hexdigest()
+    return provenance.expected(options, {"detections": detection_path, "model": settings["model"]})
 
 
 def _check_images(job: SequenceJob) -> None:
@@ -255,9 +302,7 @@ def produce_patch_batches(
             if path is None:
                 _put(items, ("missing", row_indices), stop)
                 continue
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise InputError(f"{path}: cannot read image (frame {frame_idx} of {job.name})")
+            image = read_image(path, job.image_size, f"frame {frame_idx} of {job.name}")
             regions, valid = patch_regions(job.rows[row_indices, 2:6], (image.shape[1], image.shape[0]), (height, width))
             if not valid.all():
                 _put(items, ("empty", row_indices[~valid]), stop)
@@ -355,10 +400,21 @@ def encode_sequence(
         stop.set()
         image_encoder.wait()
         producer.join()
+    _check_finite_features(job, features, image_encoder)
     report = SequenceReport(
         job.name, len(job.rows), counts["empty"], counts["missing"], time.perf_counter() - started
     )
     return features, report
+
+
+def _check_finite_features(job: SequenceJob, features: np.ndarray, image_encoder: ImageEncoder) -> None:
+    """Refuse descriptors with NaN or infinity: the model (or its backend) is broken."""
+    bad = ~np.isfinite(features).all(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{image_encoder.model_path}: the model output NaN or infinity for {int(bad.sum())} detection(s) of "
+            f"{job.name} (first: det.txt row {row + 1}, frame {int(job.rows[row, 0])}); no descriptors written")
 
 
 def write_detections(path: str | Path, rows: np.ndarray, features: np.ndarray) -> None:
@@ -396,6 +452,7 @@ def generate_detections(
     image_encoder: ImageEncoder,
     jobs: Sequence[SequenceJob],
     progress: bool = True,
+    on_written: Callable[[SequenceJob], None] | None = None,
 ) -> list[SequenceReport]:
     """Encode and write every sequence of ``jobs``, with a progress bar in crops/s.
 
@@ -407,6 +464,8 @@ def generate_detections(
         From :func:`plan_sequences`.
     progress : bool
         Show a tqdm bar on stderr.
+    on_written : callable, optional
+        ``on_written(job)`` after each sequence's file is written.
 
     Returns
     -------
@@ -426,6 +485,8 @@ def generate_detections(
             bar.set_description(job.name)
             features, report = encode_sequence(job, image_encoder, bar.update)
             write_detections(job.output_path, job.rows, features)
+            if on_written is not None:
+                on_written(job)
             _warn_incomplete(report)
             logger.info(
                 "%s: %d detections in %.1f s (%.1f crops/s) -> %s",
@@ -500,9 +561,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.n_threads is not None and args.n_threads < 1:
         raise InputError(f"--n_threads must be >= 1, got {args.n_threads}")
     check_model_path(args.model)
+    with claim_outputs(directories=[args.output_dir], inputs=_inputs_read(args)):
+        return _generate(args)
+
+
+def _inputs_read(args: argparse.Namespace) -> dict[Path, str]:
+    """What a run reads: the model, and each sequence's det.txt and images (never to be overwritten)."""
+    inputs: dict[Path, str] = {Path(args.model): "--model"}
+    source_dir = Path(args.detection_dir) if args.detection_dir is not None else Path(args.mot_dir)
+    if Path(args.mot_dir).is_dir():
+        for sequence_dir in sorted(path for path in Path(args.mot_dir).iterdir() if path.is_dir()):
+            inputs[source_dir / sequence_dir.name / DETECTION_FILE] = f"det.txt of {sequence_dir.name}"
+            inputs[sequence_dir / "img1"] = f"image directory of {sequence_dir.name}"
+    return inputs
+
+
+def _generate(args: argparse.Namespace) -> int:
+    """The work of :func:`main` once the outputs are claimed."""
+    provenance = Provenance(args.output_dir, "generate_detections")
+    # The backend is not a setting of the record: backends agree to 1e-5 (tests/features).
+    settings = {"model": args.model, "input_name": args.input_name, "output_name": args.output_name,
+                "skip_missing_images": args.skip_missing_images}
     jobs, existing = plan_sequences(
         args.mot_dir, args.output_dir, args.detection_dir, args.sequences,
-        args.overwrite, args.skip_missing_images,
+        args.overwrite, args.skip_missing_images, provenance, settings,
     )
     if existing:
         logger.info(
@@ -519,7 +601,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.openvino_hint,
     )
     started = time.perf_counter()
-    reports = generate_detections(image_encoder, jobs, progress=not args.quiet)
+
+    def recorded(job: SequenceJob) -> None:
+        provenance.record(job.output_path, sequence_provenance(provenance, settings, job.detection_path,
+                                                               job.image_filenames))
+
+    reports = generate_detections(image_encoder, jobs, progress=not args.quiet, on_written=recorded)
     seconds = time.perf_counter() - started
     if not args.quiet:
         n_crops = sum(report.n_detections for report in reports)

@@ -32,7 +32,7 @@ def test_iterate_tracking_feeds_the_per_frame_detections(rng, dtype, shuffle):
     config = TrackingConfig(min_confidence=0.3, min_detection_height=20, nms_max_overlap=0.6)
     seq_info = SequenceInfo(name="synthetic", sequence_dir=Path("synthetic"))  # no images: frames of the detections
     seen = 0
-    for frame_idx, frame_dets, _ in iterate_tracking(seq_info, detections, config):
+    for frame_idx, frame_dets, _ in iterate_tracking(seq_info, detections, config, every_frame=True):
         # The per-frame reading: this frame's rows in file order, filters, NMS.
         rows = detections[detections[:, 0] == frame_idx]
         expected = frame_detections(rows, config)

@@ -95,23 +95,40 @@ def test_parallel_and_serial_runs_are_byte_identical(tracked, tmp_path, capsys):
     assert "MOT17 rules" in capsys.readouterr().out  # 9-column gt with classes
 
 
-def test_interrupted_run_resumes(split_with_results):
+def test_interrupted_run_resumes(split_with_results, caplog):
     split = split_with_results
     complete = {seq: (split / "res" / f"{seq}.txt").read_bytes() for seq in SEQUENCES}
-    # As if interrupted: SYN-B and SYN-C never finished; SYN-A's result is marked to see it is kept.
+    # As if interrupted: SYN-B and SYN-C never finished; SYN-A's result is kept (same settings).
     (split / "res" / "SYN-B.txt").unlink()
     (split / "res" / "SYN-C.txt").unlink()
     (split / "res" / "summary.csv").unlink()
-    marked = complete["SYN-A"][: complete["SYN-A"].index(b"\n") + 1]
-    (split / "res" / "SYN-A.txt").write_bytes(marked)
+    before = (split / "res" / "SYN-A.txt").stat().st_mtime_ns
     assert run(split, "res", "--workers", "2") == 0
-    assert (split / "res" / "SYN-A.txt").read_bytes() == marked  # skipped
+    assert (split / "res" / "SYN-A.txt").stat().st_mtime_ns == before  # skipped
     for seq in ("SYN-B", "SYN-C"):
         assert (split / "res" / f"{seq}.txt").read_bytes() == complete[seq]
     assert (split / "res" / "summary.csv").exists()
-    # --overwrite tracks again.
-    assert run(split, "res", "--workers", "1", "--overwrite", "--sequences", "SYN-A") == 0
+    # A result file changed after it was written is not trusted: tracked again, with a warning.
+    (split / "res" / "SYN-A.txt").write_bytes(complete["SYN-A"][: complete["SYN-A"].index(b"\n") + 1])
+    assert run(split, "res", "--workers", "1") == 0
+    assert "SYN-A: tracking again" in caplog.text and "changed after it was written" in caplog.text
     assert (split / "res" / "SYN-A.txt").read_bytes() == complete["SYN-A"]
+    # --overwrite tracks again.
+    before = (split / "res" / "SYN-A.txt").stat().st_mtime_ns
+    assert run(split, "res", "--workers", "1", "--overwrite", "--sequences", "SYN-A") == 0
+    assert (split / "res" / "SYN-A.txt").stat().st_mtime_ns != before
+    assert (split / "res" / "SYN-A.txt").read_bytes() == complete["SYN-A"]
+
+
+def test_resume_with_other_settings_tracks_again(split_with_results, caplog):
+    split = split_with_results
+    before = (split / "res" / "SYN-A.txt").read_bytes()
+    assert run(split, "res", "--workers", "1", "--min_confidence", "0.9") == 0
+    assert "other settings (min_confidence 0.3 -> 0.9)" in caplog.text
+    expected = run_sequence(split / "split" / "SYN-A", split / "dets" / "SYN-A.npy",
+                            TrackingConfig(**{**TrackingConfig.paper().as_dict(), "min_confidence": 0.9}))
+    from deep_sort.io.mot import format_results
+    assert (split / "res" / "SYN-A.txt").read_text() == format_results(expected) != before.decode()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])  # in-process, worker processes
@@ -120,7 +137,7 @@ def test_a_failing_sequence_does_not_stop_the_others(split, caplog, workers):
     assert run(split, "res", "--workers", workers) == 1
     assert "SYN-B" in caplog.text and "SYN-B.npy" in caplog.text
     outputs = sorted(path.name for path in (split / "res").iterdir())
-    assert outputs == ["SYN-A.txt", "SYN-C.txt", "summary.csv"]  # no half-written files either
+    assert outputs == ["SYN-A.txt", "SYN-C.txt", "provenance.json", "summary.csv"]  # no half-written files
     assert list(read_summary(split / "res" / "summary.csv")) == ["SYN-A", "SYN-C", "OVERALL"]
     # Fixed input: the re-run tracks only the missing sequence.
     shutil.copy(split / "dets" / "SYN-A.npy", split / "dets" / "SYN-B.npy")
@@ -157,7 +174,7 @@ def test_sequences_option_and_missing_detections(split, caplog):
     (split / "dets" / "SYN-C.npy").unlink()
     assert run(split, "res", "--workers", "1", "--sequences", "SYN-B", "SYN-C") == 0
     assert "skipping 1 sequence(s) without detections" in caplog.text and "SYN-C" in caplog.text
-    assert sorted(path.name for path in (split / "res").iterdir()) == ["SYN-B.txt", "summary.csv"]
+    assert sorted(path.name for path in (split / "res").iterdir()) == ["SYN-B.txt", "provenance.json", "summary.csv"]
     assert list(read_summary(split / "res" / "summary.csv")) == ["SYN-B", "OVERALL"]
 
 
@@ -173,7 +190,7 @@ def test_motion_only_mode_uses_each_sequence_det_txt(split):
 def test_no_ground_truth_means_no_scoring(split, capsys):
     shutil.rmtree(split / "split" / "SYN-A" / "gt")
     assert run(split, "res", "--workers", "1", "--sequences", "SYN-A") == 0
-    assert sorted(path.name for path in (split / "res").iterdir()) == ["SYN-A.txt"]
+    assert sorted(path.name for path in (split / "res").iterdir()) == ["SYN-A.txt", "provenance.json"]
     assert capsys.readouterr().out == ""
 
 

@@ -42,7 +42,7 @@ def test_descriptors_follow_det_rows_in_file_order(mot_split, frozen_model, tmp_
     output_dir = tmp_path / "detections"
     with caplog.at_level(logging.WARNING):
         assert generate(mot_split, frozen_model, output_dir) == 0
-    assert sorted(path.name for path in output_dir.iterdir()) == ["SEQ-A.npy", "SEQ-B.npy"]
+    assert sorted(path.name for path in output_dir.iterdir()) == ["SEQ-A.npy", "SEQ-B.npy", "provenance.json"]
     for name, n_rows in (("SEQ-A", 9), ("SEQ-B", 3)):
         output = np.load(output_dir / f"{name}.npy")
         assert output.shape == (n_rows, 138) and output.dtype == np.float64
@@ -58,15 +58,20 @@ def test_descriptors_follow_det_rows_in_file_order(mot_split, frozen_model, tmp_
     assert "SEQ-A: 2 of 9 boxes have no pixels in the image" in caplog.text
 
 
-def test_existing_outputs_are_skipped_unless_overwrite(mot_split, frozen_model, tmp_path, capsys):
+def test_existing_outputs_are_skipped_unless_overwrite(mot_split, frozen_model, tmp_path, capsys, caplog):
     output_dir = tmp_path / "detections"
     assert generate(mot_split, frozen_model, output_dir, "--sequences", "SEQ-B") == 0
-    assert [path.name for path in output_dir.iterdir()] == ["SEQ-B.npy"]
-    marker = np.zeros((1, 138))
-    np.save(output_dir / "SEQ-B.npy", marker)
+    assert sorted(path.name for path in output_dir.iterdir()) == ["SEQ-B.npy", "provenance.json"]
+    before = (output_dir / "SEQ-B.npy").stat().st_mtime_ns
     assert generate(mot_split, frozen_model, output_dir) == 0  # resumes: SEQ-A only
-    assert np.load(output_dir / "SEQ-B.npy").shape == (1, 138)
+    assert (output_dir / "SEQ-B.npy").stat().st_mtime_ns == before
     assert np.load(output_dir / "SEQ-A.npy").shape == (9, 138)
+    # A file that is not the one written is not trusted: encoded again.
+    np.save(output_dir / "SEQ-B.npy", np.zeros((1, 138)))
+    assert generate(mot_split, frozen_model, output_dir) == 0
+    assert "SEQ-B: encoding again" in caplog.text and "changed after it was written" in caplog.text
+    assert np.load(output_dir / "SEQ-B.npy").shape == (3, 138)
+    np.save(output_dir / "SEQ-B.npy", np.zeros((1, 138)))
     assert generate(mot_split, frozen_model, output_dir, "--overwrite", "--sequences", "SEQ-B") == 0
     assert np.load(output_dir / "SEQ-B.npy").shape == (3, 138)
     capsys.readouterr()
@@ -84,7 +89,7 @@ def test_detection_dir_replaces_det_files(mot_split, frozen_model, tmp_path):
     output_dir = tmp_path / "detections"
     assert generate(mot_split, frozen_model, output_dir, "--detection_dir", str(tmp_path / "custom")) == 0
     # Only SEQ-B has custom detections; SEQ-A is skipped with a warning.
-    assert [path.name for path in output_dir.iterdir()] == ["SEQ-B.npy"]
+    assert sorted(path.name for path in output_dir.iterdir()) == ["SEQ-B.npy", "provenance.json"]
     output = np.load(output_dir / "SEQ-B.npy")
     np.testing.assert_array_equal(output[:, :10], rows)
     shutil.copy(custom / "det.txt", mot_split / "SEQ-B" / "det" / "det.txt")
@@ -119,7 +124,7 @@ def test_unreadable_image_is_a_one_line_error(mot_split, frozen_model, tmp_path,
     output_dir = tmp_path / "detections"
     assert generate(mot_split, frozen_model, output_dir) == 2
     error = capsys.readouterr().err.strip().splitlines()
-    assert error[-1] == f"error: {bad}: cannot read image (frame 3 of SEQ-A)"
+    assert error[-1] == f"error: {bad}: cannot decode image (frame 3 of SEQ-A)"
     assert not (output_dir / "SEQ-A.npy").exists()
 
 

@@ -38,20 +38,24 @@ def args(split: tuple[Path, Path, Path], *extra: str) -> list[str]:
 def test_one_video_per_result_with_a_sequence_in_parallel(split):
     output_dir = split[2]
     assert main(args(split, "--workers", "2")) == 0
-    assert sorted(path.name for path in output_dir.iterdir()) == ["A.mp4", "B.mp4"]
+    assert sorted(path.name for path in output_dir.iterdir()) == ["A.mp4", "B.mp4", "provenance.json"]
     frames, _, _ = read_video(output_dir / "B.mp4")
     assert len(frames) == N_FRAMES and frames[0].shape == (SIZE[1], SIZE[0], 3)
     left, top, _, height = box_at(3)
     assert near_color(frames[2], int(left), int(top + height / 2), track_color(TRACK_ID))
 
 
-def test_existing_videos_are_skipped_unless_overwrite(split):
+def test_existing_videos_are_skipped_unless_overwrite(split, caplog):
     output_dir = split[2]
     output_dir.mkdir()
-    (output_dir / "A.mp4").write_bytes(b"keep me")
+    (output_dir / "A.mp4").write_bytes(b"not a video")  # e.g. left by a full disk: not trusted
     main(args(split, "--workers", "1", "--frames", "2:4"))
-    assert (output_dir / "A.mp4").read_bytes() == b"keep me"
+    assert "A.mp4: rendering again: the existing video cannot be trusted (no provenance record)" in caplog.text
+    assert len(read_video(output_dir / "A.mp4")[0]) == 3
     assert len(read_video(output_dir / "B.mp4")[0]) == 3
+    before = {name: (output_dir / name).stat().st_mtime_ns for name in ("A.mp4", "B.mp4")}
+    main(args(split, "--workers", "1", "--frames", "2:4"))  # verified: skipped
+    assert {name: (output_dir / name).stat().st_mtime_ns for name in ("A.mp4", "B.mp4")} == before
     main(args(split, "--workers", "1", "--frames", "2:4", "--overwrite", "--convert_h264"))
     frames, _, fourcc = read_video(output_dir / "A.mp4")
     assert len(frames) == 3 and fourcc in {"avc1", "h264"}
@@ -111,7 +115,7 @@ def test_sequences_option_selects_and_rejects_unknown(split):
     mot_dir, result_dir, video_dir = split
     assert main(["--mot_dir", str(mot_dir), "--result_dir", str(result_dir), "--output_dir", str(video_dir),
                  "--sequences", "B", "--workers", "1", "--quiet"]) == 0
-    assert sorted(p.name for p in video_dir.iterdir()) == ["B.mp4"]
+    assert sorted(p.name for p in video_dir.iterdir()) == ["B.mp4", "provenance.json"]
     with pytest.raises(InputError, match="no result file for sequence"):
         main(["--mot_dir", str(mot_dir), "--result_dir", str(result_dir), "--output_dir", str(video_dir),
               "--sequences", "D", "--quiet"])

@@ -79,7 +79,7 @@ def test_failed_h264_conversion_leaves_no_file(tmp_path, monkeypatch):
     path = tmp_path / "video.mp4"
     writer = VideoWriter(path, fps=10, convert_h264=True)
     writer.write(frames(1)[0])
-    with pytest.raises(RuntimeError, match="could not convert"):
+    with pytest.raises(video.OutputError, match="could not convert"):
         writer.close()
     assert listing(tmp_path) == []
 
