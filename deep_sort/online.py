@@ -28,6 +28,7 @@ import numpy.typing as npt
 from .config import TrackingConfig, create_tracker
 from .boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from .detection import Detection
+from .io.limits import MAX_COORDINATE, MAX_DESCRIPTOR_VALUE, MAX_ID, MIN_BOX_SIZE
 from .preprocessing import select_detections
 from .track import TrackState
 from .tracker import Tracker
@@ -227,6 +228,20 @@ def _check_finite(name: str, array: np.ndarray) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad.reshape(len(array), -1).any(axis=1))[0])
         raise ValueError(f"{name}: row {row} holds NaN or infinity ({array[row].tolist()})")
+
+
+def _check_magnitude(name: str, array: np.ndarray, limit: float, why: str) -> None:
+    """Refuse values beyond ``limit`` in absolute value (finite ones that overflow later on)."""
+    if array.size and max(-float(array.min()), float(array.max())) > limit:
+        row = int(np.flatnonzero((np.abs(array) > limit).reshape(len(array), -1).any(axis=1))[0])
+        raise ValueError(f"{name}: row {row} holds {np.abs(array[row]).max():g}, beyond {limit:g} ({why})")
+
+
+def _check_descriptors(name: str, features: np.ndarray) -> None:
+    """Check descriptors for the tracker's dtype, float32: finite once cast, with norms that stay finite."""
+    _check_finite(name, features)
+    _check_magnitude(name, features, MAX_DESCRIPTOR_VALUE,
+                     "the tracker keeps descriptors in float32 and their squared norm would overflow")
 
 
 def _check_rows(name: str, array: np.ndarray, n_rows: int, what: str) -> None:
@@ -480,6 +495,7 @@ class DeepSort:
         if boxes.ndim != 2 or boxes.shape[1] != 4:
             raise ValueError(f"boxes: expected shape (N, 4), got {boxes.shape}")
         _check_finite("boxes", boxes)
+        _check_magnitude("boxes", boxes, MAX_COORDINATE, "pixels; implausible for any image")
         if box_format == "tlwh":
             tlwh = boxes
         else:
@@ -490,6 +506,11 @@ class DeepSort:
             size = "width > 0 and height > 0" if box_format == "tlwh" else "x2 > x1 and y2 > y1"
             raise ValueError(f"boxes: row {row} ({box_format}) {boxes[row].tolist()} has a non-positive "
                              f"size; expected {size}")
+        bad = np.flatnonzero((tlwh[:, 2] < MIN_BOX_SIZE) | (tlwh[:, 3] < MIN_BOX_SIZE))
+        if len(bad):
+            row = int(bad[0])
+            raise ValueError(f"boxes: row {row} ({box_format}) {boxes[row].tolist()} is smaller than "
+                             f"{MIN_BOX_SIZE:g} pixels; too small for the Kalman filter's precision")
 
         n_boxes = len(boxes)
         scores = _float_array("scores", scores)
@@ -505,13 +526,14 @@ class DeepSort:
                 raise ValueError(f"features: expected shape ({n_boxes}, D), got {features.shape}")
             _check_rows("features", features, n_boxes, "one per box")
             self._check_feature_dim("features", features)
-            _check_finite("features", features)
+            _check_descriptors("features", features)
 
         if class_ids is not None:
             class_ids = _float_array("class_ids", class_ids)
             if class_ids.shape != (n_boxes,):
                 raise ValueError(f"class_ids: expected shape ({n_boxes},), one per box, got {class_ids.shape}")
             _check_finite("class_ids", class_ids)
+            _check_magnitude("class_ids", class_ids, MAX_ID, "class ids are int32")
             fractional = np.flatnonzero(class_ids != np.round(class_ids))
             if len(fractional):
                 raise ValueError(f"class_ids: row {int(fractional[0])} is {class_ids[fractional[0]]}, "
@@ -550,7 +572,7 @@ class DeepSort:
         if features.ndim != 2 or len(features) != len(tlwh):
             raise ValueError(f"encoder output: expected shape ({len(tlwh)}, D), got {features.shape}")
         self._check_feature_dim("encoder output", features)
-        _check_finite("encoder output", features)
+        _check_descriptors("encoder output", features)
         return features
 
     def _count_zero_descriptors(self, features: np.ndarray) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .app.cli import configure_logging, non_negative_int, positive_int
-from .io.errors import InputError
+from .io.errors import InputError, output_error
+from .io.outputs import claim_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -94,18 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bar = tqdm(total=total, unit="frame", desc="synthetic", dynamic_ncols=True)
     try:
-        paths = generate_split(
-            args.output_dir,
-            args.sequences,
-            config,
-            with_images=args.images,
-            detection_dir=args.detection_dir,
-            jpeg_quality=args.jpeg_quality,
-            progress=bar.update if bar is not None else None,
-        )
+        with claim_outputs(directories=[args.output_dir, args.detection_dir]):
+            paths = generate_split(
+                args.output_dir,
+                args.sequences,
+                config,
+                with_images=args.images,
+                detection_dir=args.detection_dir,
+                jpeg_quality=args.jpeg_quality,
+                progress=bar.update if bar is not None else None,
+            )
     except OSError as exc:
-        target = exc.filename or args.output_dir
-        raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        raise output_error(exc.filename or args.output_dir, exc) from None
     finally:
         if bar is not None:
             bar.close()

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from ..io.atomic import STORAGE_ERRORS
 from ..io.errors import InputError, os_reason
-from ..runtime.signals import Interrupted, handle_signals, report
+from ..runtime.signals import Interrupted, handle_signals, leave, report
 
 #: Exit code for bad input (files, arguments), as argparse uses for usage errors.
 EXIT_BAD_INPUT = 2
@@ -27,8 +27,8 @@ def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | 
       :class:`~deep_sort.io.errors.OutputError` (disk full while writing): exit code 1.
     - An OS error of the storage (no space left, read-only file system,
       permission denied): ``error: <file>: <reason>``, exit code 1.
-    - Ctrl-C or SIGTERM (:mod:`deep_sort.runtime.signals`): one line, exit
-      code 130 or 143.
+    - Ctrl-C or SIGTERM (:mod:`deep_sort.runtime.signals`): one line, and the
+      process ends with exit code 130 or 143 once the work has unwound.
 
     Anything else is a bug and keeps its traceback.
     """
@@ -39,8 +39,10 @@ def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | 
             print(f"error: {exc}", file=sys.stderr)
             return exc.exit_code
         except Interrupted as exc:
-            report(exc.signum)
-            return exc.exit_code
+            # A real signal: the user wants the process gone. Its work has unwound (temporary
+            # files removed, workers stopped); the interpreter's teardown is skipped, as
+            # tearing down TensorFlow or OpenVINO can take seconds.
+            leave(exc.signum)
         except KeyboardInterrupt:
             report(signal.SIGINT)
             return 130

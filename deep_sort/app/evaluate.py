@@ -35,7 +35,7 @@ from ..evaluation import OVERALL, Benchmark, build_sequence_data, check_groundtr
 from ..evaluation.metrics import SequenceScores, combine_scores, score_sequence
 from ..evaluation.summary import format_table, summary_csv
 from ..io.atomic import atomic_write, remove_stale_temporaries
-from ..io.errors import InputError, MOTFormatError
+from ..io.errors import InputError, MOTFormatError, OutputError
 from ..io.mot import load_groundtruth, load_results, read_sequence, sequence_input_files
 from ..io.outputs import claim_outputs
 from ..io.provenance import Provenance
@@ -282,6 +282,11 @@ def run_parallel(
         Job name to return value, for the jobs that succeeded.
     failures : dict of str to BaseException
         Job name to the exception it raised. Each is logged when it happens.
+
+    Raises
+    ------
+    OutputError
+        A job could not store its output (disk full, ...): the run stops.
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
@@ -297,6 +302,8 @@ def run_parallel(
             results[job.name] = outcome()
             if on_success is not None:
                 on_success(job, results[job.name])
+        except OutputError:
+            raise  # the storage failed: the other sequences cannot be stored either
         except Exception as exc:  # noqa: BLE001 -- reported, the other sequences go on
             failures[job.name] = exc
             _log_failure(job.name, exc)

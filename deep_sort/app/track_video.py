@@ -28,7 +28,7 @@ from ..online import DeepSort
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
-from .video import VideoWriter, check_video_path
+from .video import VideoWriter, check_video_path, quiet_ffmpeg
 from .visualization import DEFAULT_FPS, FrameRenderer
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Iterator[np.ndarr
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: video file does not exist")
+    quiet_ffmpeg()
     capture = cv2.VideoCapture(os.fspath(path))
     try:
         if not capture.isOpened():

@@ -103,6 +103,15 @@ def convert_to_h264(source: str | os.PathLike[str], destination: str | os.PathLi
         raise OutputError(f"{destination}: ffmpeg could not convert the video to H.264 ({reason})")
 
 
+def quiet_ffmpeg() -> None:
+    """Keep FFmpeg's own log lines (inside OpenCV) off stderr; the tools report failures themselves.
+
+    OpenCV reads ``OPENCV_FFMPEG_LOGLEVEL`` when it first opens a video, so
+    this is called before that; a value the user set is kept.
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
+
 def count_video_frames(path: str | os.PathLike[str]) -> int | None:
     """Return the number of frames a video file holds, or None if it cannot be opened.
 
@@ -110,6 +119,7 @@ def count_video_frames(path: str | os.PathLike[str]) -> int | None:
     """
     import cv2
 
+    quiet_ffmpeg()
     capture = cv2.VideoCapture(os.fspath(path))
     try:
         if not capture.isOpened():
@@ -136,8 +146,19 @@ def verify_video(path: str | os.PathLike[str], n_frames: int, shown: str | os.Pa
     count = count_video_frames(path)
     if count != n_frames:
         found = "cannot be opened" if count is None else f"holds {count} of the {n_frames} frames written"
-        raise OutputError(f"{shown or path}: the video writer failed: the file {found} (disk full?); "
-                          "nothing was kept")
+        raise OutputError(f"{shown or path}: the video writer failed: the file {found} "
+                          f"({_storage_state(path)}); nothing was kept")
+
+
+def _storage_state(path: str | os.PathLike[str]) -> str:
+    """Why a video writer (which reports no errors of its own) may have failed, from the file system."""
+    try:
+        free = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return "cannot inspect its file system"
+    if free.f_bavail * free.f_frsize < 1 << 20:
+        return "no space left on device"
+    return "is the disk full or the encoder broken?"
 
 
 def _set_default_permissions(path: Path) -> None:
@@ -216,12 +237,14 @@ class VideoWriter(CloseOnExit):
     def _open(self, width: int, height: int) -> None:
         import cv2
 
+        quiet_ffmpeg()
         # MPEG-4 and yuv420p need even sizes: OpenCV would crop an odd one silently.
         even_size = (width + width % 2, height + height % 2)
         writer = cv2.VideoWriter(os.fspath(self._encoded), cv2.VideoWriter_fourcc(*MP4V_FOURCC),
                                  self.fps, even_size)
         if not writer.isOpened():
-            raise OutputError(f"{self.path}: OpenCV cannot open a {MP4V_FOURCC} video writer")
+            raise OutputError(f"{self.path}: OpenCV cannot open a {MP4V_FOURCC} video writer "
+                              f"({_storage_state(self._encoded)})")
         self._writer = writer
         self.frame_size = (width, height)
 

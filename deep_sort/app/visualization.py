@@ -764,7 +764,7 @@ class SequenceVisualizer(CloseOnExit):
         Raises
         ------
         InputError
-            If the image file exists but cannot be decoded.
+            If the image file exists but is cut short or cannot be decoded.
         """
         path = self.seq_info.image_filenames.get(int(frame_idx))
         if path is None:
@@ -774,12 +774,9 @@ class SequenceVisualizer(CloseOnExit):
                 logger.warning("%s: no image for frame %d (and possibly others): drawing on a blank "
                                "%dx%d canvas", self.seq_info.name, frame_idx, width, height)
             return blank_canvas(self.canvas_size)
-        import cv2
+        from ..io.images import read_image
 
-        image = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise InputError(f"{path}: cannot read image (frame {frame_idx} of {self.seq_info.name})")
-        return image
+        return read_image(path, what=f"frame {frame_idx} of {self.seq_info.name}")
 
     def draw_frame(self, frame_idx: int, tracks: npt.ArrayLike | None = None,
                    detections_tlwh: npt.ArrayLike | None = None, *, image: np.ndarray | None = None,

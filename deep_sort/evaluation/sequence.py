@@ -3,7 +3,11 @@
 The output, :class:`SequenceData`, is what the MOTChallenge metrics consume:
 per frame the ids of the scored ground-truth and tracker boxes (relabelled
 0..n-1) and their IoU matrix, after the preprocessing of
-:mod:`deep_sort.evaluation.preprocess`.
+:mod:`deep_sort.evaluation.preprocess`. Only frames with at least one box
+are listed: a frame without any box changes no count of the CLEAR MOT,
+identity or HOTA metrics (TrackEval skips it), and leaving it out keeps
+time and memory proportional to the boxes rather than to the largest frame
+number.
 """
 from __future__ import annotations
 
@@ -36,15 +40,18 @@ class SequenceData:
     name : str
         Sequence name.
     num_frames : int
-        Number of frames (frames 1..num_frames); frames without boxes count
-        (they enter the false-alarm rate).
+        Number of frames of the sequence (frames 1..num_frames); frames
+        without boxes count (they enter the false-alarm rate).
     gt_ids : tuple of ndarray of shape (M_t,), int64
-        Per frame (index t = frame - 1), ground-truth ids relabelled to
+        Per listed frame (``frames[t]``), ground-truth ids relabelled to
         0..num_gt_ids-1 in increasing order of the file's ids.
     tracker_ids : tuple of ndarray of shape (N_t,), int64
-        Per frame, tracker ids relabelled to 0..num_tracker_ids-1.
+        Per listed frame, tracker ids relabelled to 0..num_tracker_ids-1.
     similarity_scores : tuple of ndarray of shape (M_t, N_t), float64
-        Per frame, IoU of ground-truth box i (row) and tracker box j (column).
+        Per listed frame, IoU of ground-truth box i (row) and tracker box j (column).
+    frames : tuple of int
+        The listed frames, increasing: those with at least one ground-truth
+        or tracker row in the files (before preprocessing).
     """
 
     name: str
@@ -52,6 +59,7 @@ class SequenceData:
     gt_ids: tuple[npt.NDArray[np.int64], ...]
     tracker_ids: tuple[npt.NDArray[np.int64], ...]
     similarity_scores: tuple[npt.NDArray[np.float64], ...]
+    frames: tuple[int, ...] = ()
 
     @property
     def num_gt_ids(self) -> int:
@@ -217,18 +225,12 @@ def build_sequence_data(
         raise ValueError(f"num_frames must be >= 1, got {num_frames}")
     check_groundtruth(gt_rows, num_frames, benchmark)
     check_results(result_rows, num_frames, benchmark)
-    gt_by_frame = _split_by_frame(gt_rows, num_frames)
-    result_by_frame = _split_by_frame(result_rows, num_frames)
+    frames = np.unique(np.concatenate([gt_rows[:, 0], result_rows[:, 0]]).astype(np.int64))
+    gt_by_frame = _split_by_frame(gt_rows, frames)
+    result_by_frame = _split_by_frame(result_rows, frames)
 
     gt_ids, tracker_ids, similarity_scores = [], [], []
-    no_ids, no_scores = np.zeros(0, np.int64), np.zeros((0, 0))
     for gt, result in zip(gt_by_frame, result_by_frame):
-        if len(gt) == 0 and len(result) == 0:
-            # Shared empty arrays: a long sequence with few boxes costs little per frame.
-            gt_ids.append(no_ids)
-            tracker_ids.append(no_ids)
-            similarity_scores.append(no_scores)
-            continue
         similarity = iou_matrix(gt[:, 2:6], result[:, 2:6])
         classes = gt[:, CLASS_COLUMN] if benchmark.uses_classes else np.zeros(len(gt))
         gt_keep, tracker_keep = frame_masks(
@@ -243,19 +245,22 @@ def build_sequence_data(
         gt_ids=_relabel(gt_ids),
         tracker_ids=_relabel(tracker_ids),
         similarity_scores=tuple(similarity_scores),
+        frames=tuple(frames.tolist()),
     )
 
 
-def _split_by_frame(rows: np.ndarray, num_frames: int) -> list[np.ndarray]:
-    """Rows of frames 1..num_frames, file order kept within a frame (empty frames share one array)."""
+def _split_by_frame(rows: np.ndarray, frames: np.ndarray) -> list[np.ndarray]:
+    """Rows of each of ``frames`` (increasing), file order kept within a frame."""
     # Wide enough for the class column lookups of ground-truth frames.
     empty = np.zeros((0, max(rows.shape[-1], CLASS_COLUMN + 1)))
     if len(rows) == 0:
-        return [empty] * num_frames
-    frames = rows[:, 0].astype(np.int64)
-    order = np.argsort(frames, kind="stable")
-    bounds = np.searchsorted(frames[order], np.arange(1, num_frames + 2)).tolist()
-    return [rows[order[start:stop]] if stop > start else empty for start, stop in zip(bounds[:-1], bounds[1:])]
+        return [empty] * len(frames)
+    row_frames = rows[:, 0].astype(np.int64)
+    order = np.argsort(row_frames, kind="stable")
+    sorted_frames = row_frames[order]
+    starts = np.searchsorted(sorted_frames, frames, side="left").tolist()
+    stops = np.searchsorted(sorted_frames, frames, side="right").tolist()
+    return [rows[order[start:stop]] if stop > start else empty for start, stop in zip(starts, stops)]
 
 
 def _relabel(ids_per_frame: list[np.ndarray]) -> tuple[npt.NDArray[np.int64], ...]:

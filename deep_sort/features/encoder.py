@@ -327,6 +327,7 @@ class OpenVINOEncoder(ImageEncoder):
         super().__init__(model_path, batch_size)
         if performance_hint not in OPENVINO_HINTS:
             raise ValueError(f"performance_hint must be one of {OPENVINO_HINTS}, got {performance_hint!r}")
+        _disable_openvino_telemetry()
         try:
             import openvino as ov
         except ImportError as exc:
@@ -508,6 +509,19 @@ class OnnxRuntimeEncoder(ImageEncoder):
 
     def _infer(self, patches: np.ndarray) -> np.ndarray:
         return self._session.run([self.output_name], {self.input_name: patches})[0]
+
+
+def _disable_openvino_telemetry() -> None:
+    """Keep OpenVINO's model converter from sending usage telemetry (and from its network threads).
+
+    OpenVINO falls back to a built-in no-op stub when the ``openvino_telemetry``
+    package cannot be imported; marking it unimportable for this process turns
+    telemetry off without touching the user's opt-in file. Nothing changes if
+    the package was imported already.
+    """
+    import sys
+
+    sys.modules.setdefault("openvino_telemetry", None)
 
 
 def _deliver_output(request, on_done) -> None:

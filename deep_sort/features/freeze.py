@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import mars_small128
 
@@ -43,20 +45,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _checkpoint_files(args: argparse.Namespace) -> dict[Path, str]:
+    """The checkpoint's files (never to be overwritten by the output)."""
+    if args.random_init:
+        return {}
+    path = Path(args.checkpoint_in)
+    if path.is_dir():
+        return {path: "--checkpoint_in"}
+    prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
+    files = [Path(prefix), *Path(prefix).parent.glob(Path(prefix).name + ".*")]
+    return {file: "--checkpoint_in" for file in files}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run freeze_model; return the exit code."""
     from ..app.cli import configure_logging
 
+    from ..io.outputs import claim_outputs
+
     args = build_parser().parse_args(argv)
     configure_logging(quiet=args.quiet)
-    if args.random_init:
-        weights = mars_small128.random_weights(args.seed)
-        source = f"random weights (seed {args.seed})"
-    else:
-        weights = mars_small128.load_checkpoint_weights(args.checkpoint_in)
-        source = args.checkpoint_in
-    graph_def = mars_small128.build_graph_def(weights)
-    mars_small128.write_graph_def(graph_def, args.graphdef_out)
+    with claim_outputs(files=[args.graphdef_out], inputs=_checkpoint_files(args)):
+        if args.random_init:
+            weights = mars_small128.random_weights(args.seed)
+            source = f"random weights (seed {args.seed})"
+        else:
+            weights = mars_small128.load_checkpoint_weights(args.checkpoint_in)
+            source = args.checkpoint_in
+        graph_def = mars_small128.build_graph_def(weights)
+        mars_small128.write_graph_def(graph_def, args.graphdef_out)
     if not args.quiet:
         size_mb = graph_def.ByteSize() / 1e6
         print(f"wrote {args.graphdef_out} ({size_mb:.1f} MB) from {source}", file=sys.stderr)

@@ -561,7 +561,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.n_threads is not None and args.n_threads < 1:
         raise InputError(f"--n_threads must be >= 1, got {args.n_threads}")
     check_model_path(args.model)
-    with claim_outputs(directories=[args.output_dir], inputs=_inputs_read(args)):
+    inputs = _inputs_read(args)
+    outputs = [Path(args.output_dir) / f"{path.parent.name}.npy" for path, what in inputs.items()
+               if what.startswith("image directory")]
+    with claim_outputs(files=outputs, directories=[args.output_dir], inputs=inputs):
         return _generate(args)
 
 
@@ -571,8 +574,8 @@ def _inputs_read(args: argparse.Namespace) -> dict[Path, str]:
     source_dir = Path(args.detection_dir) if args.detection_dir is not None else Path(args.mot_dir)
     if Path(args.mot_dir).is_dir():
         for sequence_dir in sorted(path for path in Path(args.mot_dir).iterdir() if path.is_dir()):
-            inputs[source_dir / sequence_dir.name / DETECTION_FILE] = f"det.txt of {sequence_dir.name}"
-            inputs[sequence_dir / "img1"] = f"image directory of {sequence_dir.name}"
+            inputs[source_dir / sequence_dir.name / DETECTION_FILE] = f"det/det.txt of sequence {sequence_dir.name}"
+            inputs[sequence_dir / "img1"] = f"image directory of sequence {sequence_dir.name}"
     return inputs
 
 

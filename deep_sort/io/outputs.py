@@ -154,7 +154,8 @@ def claim_outputs(
         A refused output, or another run holding a lock.
     """
     files = [Path(path) for path in files if path is not None]
-    directories = [Path(path) for path in directories if path is not None]
+    unique = {os.path.realpath(path): Path(path) for path in directories if path is not None}
+    directories = list(unique.values())  # a directory given twice is locked once
     targets: dict[str, Path] = {}
     for path in files:
         target = check_output_file(path, inputs)

@@ -8,8 +8,9 @@ signal number (130 for Ctrl-C, 143 for SIGTERM).
 
 Two safety nets bound the time to exit: a second signal leaves at once, and
 a watchdog thread, woken by the signal itself (``signal.set_wakeup_fd``),
-leaves after :data:`GRACE_SECONDS` if the main thread is still busy (inside
-a long call of a compiled library that does not return to Python). Leaving
+ends the process :data:`GRACE_SECONDS` after the signal if it still runs
+(the main thread inside a long call of a compiled library that does not
+return to Python, or the interpreter's teardown of such a library). Leaving
 this way removes the temporary files this process registered
 (:func:`deep_sort.io.atomic.remove_live_temporaries`) and prints the same
 one line.
@@ -100,13 +101,10 @@ def _watchdog(read_fd: int) -> None:
         if not data:
             return  # handle_signals ended and closed the pipe
         if data[0] in STOP_SIGNALS:
+            # Armed for good: also after handle_signals ended, the process is on its way
+            # out, and the interpreter's own teardown (a TensorFlow session) can take seconds.
             time.sleep(GRACE_SECONDS)
-            if _active:
-                leave(data[0])
-            return
-
-
-_active = False
+            leave(data[0])
 
 
 @contextlib.contextmanager
@@ -116,7 +114,7 @@ def handle_signals() -> Iterator[None]:
     Outside the main thread (where Python cannot install handlers) the body
     runs unchanged. The previous handlers are restored afterwards.
     """
-    global _active, _received, _reported
+    global _received, _reported
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -124,7 +122,7 @@ def handle_signals() -> Iterator[None]:
     os.set_blocking(write_fd, False)
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    _active, _received, _reported = True, None, False
+    _received, _reported = None, False
     watchdog = threading.Thread(target=_watchdog, args=(read_fd,), name="signal-watchdog", daemon=True)
     watchdog.start()
     try:
@@ -132,7 +130,6 @@ def handle_signals() -> Iterator[None]:
             signal.signal(signum, _handler)
         yield
     finally:
-        _active = False
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         signal.set_wakeup_fd(previous_wakeup)

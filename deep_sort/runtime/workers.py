@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from ..io.atomic import remove_live_temporaries
 
 #: Seconds between two checks of a worker that its parent is alive.
 POLL_SECONDS = 0.2
+#: Warning filter that keeps the resource tracker quiet about semaphores it cleans up.
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 #: Seconds :func:`stop_pool` waits for workers to exit after SIGTERM before it kills them.
 STOP_SECONDS = 1.0
 
@@ -61,6 +64,12 @@ def process_pool(max_workers: int, initializer: Callable[..., object] | None = N
     """
     import multiprocessing
 
+    # After a kill -9 of this process, multiprocessing's resource tracker (a helper
+    # process started with the pool) removes the pool's semaphores and warns
+    # about them on the shared stderr; the tracker takes its warning filters
+    # from this interpreter's -W options.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
     return ProcessPoolExecutor(
         max_workers=max_workers,
         mp_context=multiprocessing.get_context("spawn"),

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from ..io.atomic import atomic_path, atomic_write
+from ..io.atomic import atomic_path, atomic_write, discard, make_directory, temporary_name
+from ..io.errors import InputError
 from .render import render_frame
 from .scene import SceneConfig, SyntheticScene, _check_number, generate_scene, scene_statistics
 
@@ -45,7 +45,6 @@ def format_groundtruth_rows(rows: np.ndarray) -> str:
     )
 
 
-_FRAME_FILE = re.compile(r"^\d{6}\.jpg$")
 _WRITE_CHUNK_ROWS = 65536
 
 
@@ -66,10 +65,11 @@ def write_sequence(
     """Write a MOTChallenge sequence directory for a scene.
 
     Layout: ``seqinfo.ini``, ``img1/000001.jpg ...`` (if ``with_images``),
-    ``det/det.txt``, ``gt/gt.txt``. Every file is written atomically. Frame
-    files ``img1/NNNNNN.jpg`` left from an earlier, different run (beyond the
-    sequence, or all of them when ``with_images`` is false) are removed so
-    that images and gt always belong together.
+    ``det/det.txt``, ``gt/gt.txt``. The sequence is written whole into a
+    temporary directory beside ``sequence_dir`` and then moved into place,
+    so an interrupted run never leaves a partial sequence (images that do not
+    cover seqLength, gt without images) and a sequence an earlier run wrote is
+    replaced as a whole.
 
     Parameters
     ----------
@@ -91,10 +91,67 @@ def write_sequence(
     -------
     Path
         ``sequence_dir``.
+
+    Raises
+    ------
+    InputError
+        ``sequence_dir`` exists and holds files a sequence does not have (it
+        is not replaced; see :func:`check_sequence_target`).
     """
     _check_number("jpeg_quality", jpeg_quality, 0, 100, integer=True)
     sequence_dir = Path(sequence_dir)
+    check_sequence_target(sequence_dir)
     name = name or sequence_dir.resolve().name
+    make_directory(sequence_dir.parent)
+    staging = temporary_name(sequence_dir)
+    try:
+        staging.mkdir()
+        _write_sequence_files(scene, staging, name, with_images, jpeg_quality, progress)
+        _move_into_place(staging, sequence_dir)
+    except BaseException:
+        discard(staging)
+        raise
+    return sequence_dir
+
+
+#: What a sequence directory written by :func:`write_sequence` holds.
+SEQUENCE_ENTRIES = frozenset({"seqinfo.ini", "img1", "det", "gt"})
+
+
+def check_sequence_target(sequence_dir: str | os.PathLike[str]) -> None:
+    """Refuse to replace anything but a sequence directory (or nothing).
+
+    Raises
+    ------
+    InputError
+        ``sequence_dir`` is a file, or a directory with other entries than
+        :data:`SEQUENCE_ENTRIES` (a user's directory is never deleted).
+    """
+    sequence_dir = Path(sequence_dir)
+    if not os.path.lexists(sequence_dir):
+        return
+    if sequence_dir.is_symlink() or not sequence_dir.is_dir():
+        raise InputError(f"{sequence_dir}: exists and is not a sequence directory; refusing to replace it")
+    foreign = sorted(entry.name for entry in sequence_dir.iterdir() if entry.name not in SEQUENCE_ENTRIES)
+    if foreign:
+        raise InputError(f"{sequence_dir}: holds {', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}, "
+                         "which a generated sequence does not; refusing to replace it")
+
+
+def _move_into_place(staging: Path, sequence_dir: Path) -> None:
+    """Rename ``staging`` onto ``sequence_dir``, replacing an earlier sequence there."""
+    old = None
+    if os.path.lexists(sequence_dir):
+        old = temporary_name(sequence_dir, ".old")
+        os.rename(sequence_dir, old)
+    os.rename(staging, sequence_dir)
+    discard(staging)  # forget the name (the directory moved on)
+    if old is not None:
+        discard(old)
+
+
+def _write_sequence_files(scene: SyntheticScene, sequence_dir: Path, name: str, with_images: bool,
+                          jpeg_quality: int, progress: Callable[[int], object] | None) -> None:
     width, height = scene.image_size
     image_dir = sequence_dir / "img1"
     seqinfo = (
@@ -113,7 +170,6 @@ def write_sequence(
         _write_in_chunks(handle, scene.gt, format_groundtruth_rows)
     with atomic_write(sequence_dir / "det" / "det.txt", "w", encoding="utf-8") as handle:
         _write_in_chunks(handle, scene.detections, format_detection_rows)
-    _remove_stale_frames(image_dir, scene.n_frames if with_images else 0)
     if with_images:
         import cv2
 
@@ -122,26 +178,13 @@ def write_sequence(
             ok, encoded = cv2.imencode(".jpg", render_frame(scene, frame_idx), params)
             if not ok:
                 raise RuntimeError(f"{image_dir}: JPEG encoding of frame {frame_idx} failed")
-            with atomic_write(image_dir / f"{frame_idx:06d}.jpg", "wb") as handle:
-                handle.write(encoded.tobytes())
+            image_dir.mkdir(exist_ok=True)
+            # The directory is private until it is moved into place: no per-file atomic rename needed.
+            (image_dir / f"{frame_idx:06d}.jpg").write_bytes(encoded.tobytes())
             if progress is not None:
                 progress(1)
     elif progress is not None:
         progress(scene.n_frames)
-    return sequence_dir
-
-
-def _remove_stale_frames(image_dir: Path, n_frames: int) -> None:
-    if not image_dir.is_dir():
-        return
-    stale = [
-        entry for entry in sorted(image_dir.iterdir())
-        if _FRAME_FILE.match(entry.name) and int(entry.stem) > n_frames
-    ]
-    for entry in stale:
-        entry.unlink()
-    if stale:
-        logger.info("%s: removed %d frame(s) of an earlier run", image_dir, len(stale))
 
 
 def write_detection_npy(scene: SyntheticScene, path: str | os.PathLike[str]) -> Path:
@@ -221,8 +264,10 @@ def generate_split(
     _check_number("n_sequences", n_sequences, 1, 9999, integer=True)
     output_dir = Path(output_dir)
     paths = []
-    for index in range(1, int(n_sequences) + 1):
-        name = sequence_name(index, int(n_sequences))
+    names = [sequence_name(index, int(n_sequences)) for index in range(1, int(n_sequences) + 1)]
+    for name in names:  # refuse before anything is written
+        check_sequence_target(output_dir / name)
+    for index, name in enumerate(names, start=1):
         scene = generate_scene(config.replace(seed=sequence_seed(config.seed, index)))
         sequence_dir = write_sequence(
             scene, output_dir / name, name, with_images, jpeg_quality, progress

@@ -27,15 +27,37 @@ def test_preprocessing_and_relabelling():
     ])
     data = build_sequence_data("toy", gt, results, num_frames=4, benchmark=Benchmark.MOT17)
     assert data.num_frames == 4
+    # Frames 2 and 4 hold no box: they are not listed (they change no metric).
+    assert data.frames == (1, 3)
     # Ids relabelled 0..n-1 in increasing order of the file's ids; the static person and
     # track 13 (on it) are gone.
-    assert [ids.tolist() for ids in data.gt_ids] == [[0], [], [0, 1], []]
-    assert [ids.tolist() for ids in data.tracker_ids] == [[0], [], [1, 0], []]
+    assert [ids.tolist() for ids in data.gt_ids] == [[0], [0, 1]]
+    assert [ids.tolist() for ids in data.tracker_ids] == [[0], [1, 0]]
     assert (data.num_gt_ids, data.num_tracker_ids, data.num_gt_dets, data.num_tracker_dets) == (2, 2, 3, 3)
-    assert [s.shape for s in data.similarity_scores] == [(1, 1), (0, 0), (2, 2), (0, 0)]
+    assert [s.shape for s in data.similarity_scores] == [(1, 1), (2, 2)]
     np.testing.assert_allclose(data.similarity_scores[0], [[90 / 110]])
     trackeval = data.to_trackeval()
-    assert trackeval["num_timesteps"] == 4 and len(trackeval["gt_ids"]) == 4
+    assert trackeval["num_timesteps"] == 4 and len(trackeval["gt_ids"]) == 2
+
+
+def test_frames_without_boxes_change_no_metric():
+    """Scores with the empty frames listed (as TrackEval's loader gives them) and left out are equal."""
+    from dataclasses import replace
+
+    from deep_sort.evaluation.metrics import score_sequence
+
+    rng = np.random.default_rng(2)
+    gt = np.array([gt_row(f, k, 20 * k + f % 3) for f in (1, 2, 5, 9, 10) for k in range(1, 4)], dtype=float)
+    results = np.array([result_row(f, k + (f > 5), 20 * k + rng.uniform(0, 4)) for f in (1, 2, 3, 9, 10)
+                        for k in range(1, 4)], dtype=float)
+    data = build_sequence_data("gaps", gt, results, 12, Benchmark.MOT17)
+    assert data.frames == (1, 2, 3, 5, 9, 10)
+    listed = dict(zip(data.frames, zip(data.gt_ids, data.tracker_ids, data.similarity_scores)))
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 0)))
+    every = [listed.get(frame, empty) for frame in range(1, 13)]
+    dense = replace(data, gt_ids=tuple(e[0] for e in every), tracker_ids=tuple(e[1] for e in every),
+                    similarity_scores=tuple(e[2] for e in every), frames=tuple(range(1, 13)))
+    assert score_sequence(dense).summary() == score_sequence(data).summary()
 
 
 def test_mot15_keeps_rows_regardless_of_column_8():
