@@ -118,7 +118,7 @@ def read_seqinfo(path: str | os.PathLike[str]) -> dict[str, str]:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except (OSError, UnicodeDecodeError) as exc:
-        raise MOTFormatError(f"{path}: cannot read ({_reason(exc)})") from None
+        raise MOTFormatError(f"{path}: cannot read ({os_reason(exc)})") from None
     except configparser.Error as exc:
         raise MOTFormatError(f"{path}: not a valid INI file ({str(exc).splitlines()[0]})") from None
     if "Sequence" not in parser:
@@ -238,10 +238,6 @@ def _image_size(path: Path) -> tuple[int, int] | None:
     return int(image.shape[1]), int(image.shape[0])
 
 
-def _reason(exc: BaseException) -> str:
-    return os_reason(exc)
-
-
 #: Bytes of text parsed at a time by :func:`load_mot_text` (memory beyond the parsed array).
 TEXT_CHUNK_BYTES = 4 << 20
 
@@ -285,10 +281,13 @@ def _text_chunks(handle: BinaryIO, path: Path, what: str) -> Iterator[tuple[int,
             return
 
 
-def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], what: str) -> np.ndarray:
-    """Parse lines one by one (the reference reading): skip blank lines, name the first bad one."""
+def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], what: str,
+                        width: int | None = None) -> np.ndarray:
+    """Parse lines one by one (the reference reading): skip blank lines, name the first bad one.
+
+    ``width``: the number of columns of earlier rows, if any.
+    """
     numbered = [(first_line + i, line) for i, line in enumerate(lines) if line.strip()]
-    width = None
     rows = []
     for number, line in numbered:
         tokens = line.replace(" ", "").split(",")
@@ -390,11 +389,11 @@ def load_mot_text(
                 if rows is None:
                     rows = np.empty((capacity, parsed.shape[1]), dtype=np.float64)
                 elif parsed.shape[1] != rows.shape[1]:
-                    _parse_lines_slowly(path, 1, path.read_text(encoding="utf-8").splitlines(), what)
+                    _parse_lines_slowly(path, first_line, lines, what, width=rows.shape[1])
                 rows[n_rows:n_rows + len(parsed)] = parsed
                 n_rows += len(parsed)
     except OSError as exc:
-        raise MOTFormatError(f"{path}: cannot read {what} ({_reason(exc)})") from None
+        raise MOTFormatError(f"{path}: cannot read {what} ({os_reason(exc)})") from None
     if rows is None:
         if allow_empty:
             return np.zeros((0, min_columns), dtype=np.float64)
@@ -539,7 +538,7 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise MOTFormatError(f"{path}: cannot read detection file as .npy ({_reason(exc)})") from None
+        raise MOTFormatError(f"{path}: cannot read detection file as .npy ({os_reason(exc)})") from None
     if array.ndim != 2 or array.shape[1] < MOT_COLUMNS:
         raise MOTFormatError(
             f"{path}: expected an N x (10 + D) array, got shape {tuple(array.shape)}"

@@ -2,12 +2,12 @@
 
 Tools that resume (``evaluate_motchallenge.py``, ``generate_detections.py``,
 ``generate_videos.py``) record, per output file, in ``DIR/provenance.json``:
-the settings, a fingerprint of every input (size and SHA-256 of its content),
-the code version and a SHA-256 digest of the output as written, keyed by
-the output's file name (tools writing one directory share the record). On a re-run
-an existing output counts as done only if its record matches the run's
-settings, inputs and code and the file is still the one written; otherwise
-it is made again, and the reason is reported.
+the settings, a fingerprint of every input (size and SHA-256 of its
+content), the code version and a SHA-256 digest of the output as written,
+keyed by the output's file name (tools writing one directory share the
+record). On a re-run an existing output counts as done only if its record
+matches the run's settings, inputs and code and the file is still the one
+written; otherwise it is made again, and the reason is reported.
 """
 from __future__ import annotations
 

@@ -20,13 +20,15 @@ def _scene_config(n_frames: int, image_size: tuple[int, int], n_people: float = 
                        false_positives_per_frame=1.0, duplicate_probability=0.1, feature_dim=32, seed=seed)
 
 
-def _write_video(images: list[Path], path: Path, fps: float = 10.0) -> None:
+def _write_video(images: list[Path], path: Path, fps: float = 10.0, repeat: int = 1) -> None:
     import cv2
 
-    first = cv2.imread(str(images[0]))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (first.shape[1], first.shape[0]))
-    for image in images:
-        writer.write(cv2.imread(str(image)))
+    frames = [cv2.imread(str(image)) for image in images]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                             (frames[0].shape[1], frames[0].shape[0]))
+    for _ in range(repeat):
+        for frame in frames:
+            writer.write(frame)
     writer.release()
 
 
@@ -83,18 +85,18 @@ def nan_model(tmp_path_factory) -> Path:
 def long_work(tmp_path_factory) -> Path:
     """Inputs that keep every tool busy for seconds: the signal tests interrupt them mid-work.
 
-    ``dense/SYN-01`` (3000 frames, detections only, ``dense_dets/SYN-01.npy``), ``images/`` (two
-    sequences of 300 frames with images, tracked into ``images_res/``) and ``long.mp4``.
+    ``dense/`` (two sequences of 2500 frames, detections only, ``dense_dets/*.npy``), ``images/`` (two
+    sequences of 300 frames with images, tracked into ``images_res/``) and ``long.mp4`` (2400 frames).
     """
     from deep_sort.app.evaluate import main as evaluate
     from deep_sort.synthetic import PRESETS, generate_split
 
     root = tmp_path_factory.mktemp("long_work")
-    generate_split(root / "dense", 1, PRESETS["dense"](3000, 0), with_images=False,
+    generate_split(root / "dense", 2, PRESETS["dense"](2500, 0), with_images=False,
                    detection_dir=root / "dense_dets")
     generate_split(root / "images", 2, _scene_config(300, (480, 270), n_people=10.0),
                    detection_dir=root / "images_dets")
     assert evaluate(["--mot_dir", str(root / "images"), "--detection_dir", str(root / "images_dets"),
                      "--output_dir", str(root / "images_res"), "--workers", "1", "--quiet"]) == 0
-    _write_video(sorted((root / "images" / "SYN-01" / "img1").iterdir()), root / "long.mp4")
+    _write_video(sorted((root / "images" / "SYN-01" / "img1").iterdir()), root / "long.mp4", repeat=8)
     return root
