@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded RNG and both tracker paths (compiled and pure Python)."""
+"""Shared fixtures: a seeded RNG and both assignment solvers (compiled and scipy)."""
 from __future__ import annotations
 
 import sys
@@ -18,14 +18,14 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
-@pytest.fixture(params=["compiled", "python"])
+@pytest.fixture(params=["compiled", "scipy"])
 def assignment_path(request, monkeypatch) -> str:
-    """Run a test with the compiled helpers (deep_sort._speedups) and again with the pure Python path."""
-    from deep_sort import compiled
+    """Run a test with the compiled assignment solver (deep_sort._lsap) and again with scipy's."""
+    from deep_sort import linear_assignment
 
     if request.param == "compiled":
-        if compiled.speedups is None:
-            pytest.skip("deep_sort._speedups is not built (tests/core/test_speedups.py says why)")
+        if linear_assignment.compiled_solver is None:
+            pytest.skip("deep_sort._lsap is not built (tests/core/test_lsap.py says why)")
     else:
-        monkeypatch.setattr(compiled, "speedups", None)
+        monkeypatch.setattr(linear_assignment, "compiled_solver", None)
     return request.param
