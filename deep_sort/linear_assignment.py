@@ -12,40 +12,25 @@ a matrix without any feasible pair (every cost above every threshold, e.g.
 all pairs outside the Kalman gate): the solver then need not see it.
 
 The assignment problem is solved by ``scipy.optimize.linear_sum_assignment``
-or, when it is built, by the project's compiled solver ``deep_sort._lsap``,
-which runs the same algorithm with the same search order and returns the
-same assignment (not merely one of equal cost); it spares the tracker the
-import of ``scipy.optimize`` and the conversions of each call. Setting the
-environment variable ``DEEP_SORT_PURE_PYTHON=1`` selects scipy.
+or, when it is built, by the project's compiled solver (see
+:mod:`deep_sort.compiled`), which runs the same algorithm with the same
+search order and returns the same assignment, not merely one of equal cost.
 """
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from . import compiled
 
 #: Cost that takes a pair out of consideration (larger than any threshold).
 INFTY_COST = 1e5
 
 Matches = list[tuple[int, int]]
 DistanceMetric = Callable[[list[int], list[int]], "npt.NDArray[np.float64] | None"]
-
-
-def _compiled_solver() -> Callable | None:
-    if os.environ.get("DEEP_SORT_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from ._lsap import linear_sum_assignment as solve
-    except ImportError:
-        return None
-    return solve
-
-
-#: The compiled solver, or None (scipy's is used).
-compiled_solver: Callable | None = _compiled_solver()
 
 
 def linear_sum_assignment(cost_matrix: npt.NDArray[np.float64]) -> tuple[list[int], list[int]]:
@@ -71,8 +56,8 @@ def linear_sum_assignment(cost_matrix: npt.NDArray[np.float64]) -> tuple[list[in
     ([0, 1], [1, 0])
     """
     cost_matrix = np.ascontiguousarray(cost_matrix, dtype=np.float64)
-    if compiled_solver is not None:
-        return compiled_solver(cost_matrix)
+    if compiled.kernels is not None:
+        return compiled.kernels.linear_sum_assignment(cost_matrix)
     from scipy.optimize import linear_sum_assignment as solve
 
     rows, cols = solve(cost_matrix)
@@ -123,6 +108,9 @@ def min_cost_matching(
     if cost_matrix is None:
         rows, cols = _constant_assignment(len(track_indices), len(detection_indices), max_distance + 1e-5)
         rejected = [True] * len(rows)
+    elif compiled.kernels is not None:
+        cost_matrix = np.ascontiguousarray(cost_matrix, dtype=np.float64)
+        return compiled.kernels.assign(cost_matrix, max_distance, track_indices, detection_indices)
     else:
         infeasible = cost_matrix > max_distance
         cost_matrix[infeasible] = max_distance + 1e-5

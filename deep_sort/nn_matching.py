@@ -181,7 +181,7 @@ class NearestNeighborDistanceMetric:
         """
         queries = self.prepare(features)
         if pairs is not None:
-            return self._nearest(queries, list(targets), list(pairs))
+            return self._nearest(queries, list(targets), np.asarray(pairs, dtype=np.intp).tolist())
         rows, cols = np.indices((len(targets), len(queries))).reshape(2, -1).tolist()
         cost_matrix = np.zeros((len(targets), len(queries)))
         if rows:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded RNG and both assignment solvers (compiled and scipy)."""
+"""Shared fixtures: a seeded RNG and both forms of the compiled tracker steps."""
 from __future__ import annotations
 
 import sys
@@ -18,14 +18,14 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
-@pytest.fixture(params=["compiled", "scipy"])
+@pytest.fixture(params=["compiled", "python"])
 def assignment_path(request, monkeypatch) -> str:
-    """Run a test with the compiled assignment solver (deep_sort._lsap) and again with scipy's."""
-    from deep_sort import linear_assignment
+    """Run a test with the compiled tracker steps (deep_sort._kernels) and again with their Python forms."""
+    from deep_sort import compiled
 
     if request.param == "compiled":
-        if linear_assignment.compiled_solver is None:
-            pytest.skip("deep_sort._lsap is not built (tests/core/test_lsap.py says why)")
+        if compiled.kernels is None:
+            pytest.skip("deep_sort._kernels is not built (run.py says why)")
     else:
-        monkeypatch.setattr(linear_assignment, "compiled_solver", None)
+        monkeypatch.setattr(compiled, "kernels", None)
     return request.param

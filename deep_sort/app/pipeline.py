@@ -114,10 +114,10 @@ def iterate_tracking(
                 frame_dets = no_detections
             else:
                 start, stop = span
-                picked = np.add(non_max_suppression(tlwh[start:stop], config.nms_max_overlap, scores[start:stop]),
-                                start)
+                picked = non_max_suppression(tlwh[start:stop], config.nms_max_overlap, scores[start:stop]) + start
                 frame_dets = Detections.from_checked(
-                    tlwh[picked], scores[picked], features[kept[picked]].astype(np.float32, copy=False))
+                    tlwh.take(picked, axis=0), scores.take(picked),
+                    features[kept.take(picked)].astype(np.float32, copy=False))  # a view: take() would copy it all
             tracker.predict()
             tracker.update(frame_dets)
             yield frame_idx, frame_dets, tracker

@@ -1,14 +1,20 @@
 /*
- * deep_sort._lsap: the rectangular linear assignment solver of
- * scipy.optimize.linear_sum_assignment, compiled for the tracker.
+ * deep_sort._kernels: compiled forms of two leaf steps of the tracker, each
+ * with the same results as its Python form (which runs when this module is
+ * not built; tests/core compares the two):
  *
- * The algorithm is the shortest augmenting path method (Crouse, "On
- * implementing 2D rectangular assignment algorithms", IEEE TAES 2016) with
- * scipy's search order and tie-breaking, so it returns the same assignment,
- * not merely one of equal cost (tests/core/test_lsap.py compares the two on
- * tie-heavy matrices). The tracker solves many tiny matrices per frame;
- * this spares it scipy.optimize's import and per-call conversions.
- * deep_sort/linear_assignment.py uses scipy's solver when this is not built.
+ *   linear_sum_assignment(cost_matrix) -> (rows, cols)
+ *       scipy.optimize.linear_sum_assignment: the shortest augmenting path
+ *       method (Crouse, "On implementing 2D rectangular assignment
+ *       algorithms", IEEE TAES 2016) with scipy's search order and
+ *       tie-breaking, so it returns the same assignment, not merely one of
+ *       equal cost.
+ *   assign(cost_matrix, max_distance, track_indices, detection_indices)
+ *       The solver step of linear_assignment.min_cost_matching: threshold,
+ *       solve, split into matches and ordered unmatched lists.
+ *
+ * The tracker solves several tiny matrices per frame; in Python each is a
+ * handful of numpy calls whose overhead is far larger than the arithmetic.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -269,18 +275,126 @@ py_linear_sum_assignment(PyObject *self, PyObject *arg)
     return Py_BuildValue("(NN)", rows, cols);
 }
 
+/* ------------------------------------------------------------------ assign */
+
+/* The index lists' elements, borrowed from `list` (a list of int). */
+static int
+check_index_list(PyObject *list, Py_ssize_t n, const char *name)
+{
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) != n) {
+        PyErr_Format(PyExc_ValueError, "%s must be a list matching the cost matrix", name);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(assign_doc,
+"assign(cost_matrix, max_distance, track_indices, detection_indices)\n"
+"    -> (matches, unmatched_tracks, unmatched_detections)\n\n"
+"The solver step of min_cost_matching: entries of cost_matrix (C-contiguous\n"
+"float64, modified in place) above max_distance become max_distance + 1e-5;\n"
+"the matrix is solved; assigned pairs above max_distance are rejected.\n"
+"Unmatched tracks: unassigned rows in order, then rejected ones; unmatched\n"
+"detections: unassigned columns in order, then rejected ones in row order.");
+
+static PyObject *
+py_assign(PyObject *self, PyObject *args)
+{
+    PyObject *matrix, *tracks, *detections, *result = NULL;
+    double max_distance;
+    if (!PyArg_ParseTuple(args, "OdOO:assign", &matrix, &max_distance, &tracks, &detections)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(matrix, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n_rows = view.ndim == 2 ? view.shape[0] : -1, n_cols = view.ndim == 2 ? view.shape[1] : -1;
+    const char *format = view.format == NULL ? "" : view.format + (strchr("<=@", view.format[0]) != NULL);
+    if (n_rows < 0 || view.itemsize != (Py_ssize_t)sizeof(double) || strcmp(format, "d") != 0) {
+        PyErr_SetString(PyExc_TypeError, "cost_matrix must be a writable C-contiguous 2-D float64 array");
+        goto done;
+    }
+    if (check_index_list(tracks, n_rows, "track_indices") < 0
+        || check_index_list(detections, n_cols, "detection_indices") < 0) {
+        goto done;
+    }
+    double *cost = (double *)view.buf;
+    const double capped = max_distance + 1e-5;
+    for (Py_ssize_t k = 0; k < n_rows * n_cols; k++) {
+        if (cost[k] > max_distance) {
+            cost[k] = capped;
+        }
+    }
+    Py_ssize_t n_min = n_rows < n_cols ? n_rows : n_cols;
+    Py_ssize_t *pairs = (Py_ssize_t *)malloc((size_t)(2 * n_min + 1) * sizeof(Py_ssize_t));
+    char *taken = (char *)calloc((size_t)(n_rows + n_cols + 1), 1);
+    if (pairs == NULL || taken == NULL) {
+        free(pairs);
+        free(taken);
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n = linear_sum_assignment_c(n_rows, n_cols, cost, pairs, pairs + n_min);
+    if (n < 0) {
+        free(pairs);
+        free(taken);
+        if (n == -3) {
+            PyErr_NoMemory();
+        } else {
+            PyErr_SetString(PyExc_ValueError, n == -2 ? "matrix contains invalid numeric entries"
+                                                      : "cost matrix is infeasible");
+        }
+        goto done;
+    }
+    PyObject *matches = PyList_New(0), *unmatched_tracks = PyList_New(0), *unmatched_detections = PyList_New(0);
+    int failed = matches == NULL || unmatched_tracks == NULL || unmatched_detections == NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        taken[pairs[k]] = 1;
+        taken[n_rows + pairs[n_min + k]] = 1;
+    }
+    for (Py_ssize_t i = 0; !failed && i < n_rows; i++) {
+        failed = !taken[i] && PyList_Append(unmatched_tracks, PyList_GET_ITEM(tracks, i)) < 0;
+    }
+    for (Py_ssize_t j = 0; !failed && j < n_cols; j++) {
+        failed = !taken[n_rows + j] && PyList_Append(unmatched_detections, PyList_GET_ITEM(detections, j)) < 0;
+    }
+    for (Py_ssize_t k = 0; !failed && k < n; k++) {
+        PyObject *track = PyList_GET_ITEM(tracks, pairs[k]), *detection = PyList_GET_ITEM(detections, pairs[n_min + k]);
+        if (cost[pairs[k] * n_cols + pairs[n_min + k]] > max_distance) {
+            failed = PyList_Append(unmatched_tracks, track) < 0 || PyList_Append(unmatched_detections, detection) < 0;
+        } else {
+            PyObject *match = PyTuple_Pack(2, track, detection);
+            failed = match == NULL || PyList_Append(matches, match) < 0;
+            Py_XDECREF(match);
+        }
+    }
+    free(pairs);
+    free(taken);
+    if (!failed) {
+        result = PyTuple_Pack(3, matches, unmatched_tracks, unmatched_detections);
+    }
+    Py_XDECREF(matches);
+    Py_XDECREF(unmatched_tracks);
+    Py_XDECREF(unmatched_detections);
+done:
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"linear_sum_assignment", py_linear_sum_assignment, METH_O, lsa_doc},
+    {"assign", py_assign, METH_VARARGS, assign_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "deep_sort._lsap",
-    "scipy.optimize.linear_sum_assignment, compiled (see deep_sort/linear_assignment.py).", -1, methods,
+    PyModuleDef_HEAD_INIT, "deep_sort._kernels",
+    "Compiled leaf steps of the tracker (see deep_sort/compiled.py).", -1, methods,
 };
 
 PyMODINIT_FUNC
-PyInit__lsap(void)
+PyInit__kernels(void)
 {
     return PyModule_Create(&module);
 }
