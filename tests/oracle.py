@@ -336,8 +336,13 @@ class Tracker:
 
     def _match(self, detections):
         def gated_metric(tracks, dets, track_indices, detection_indices):
-            if self.metric is None:  # motion-only: the IoU cost, gated
-                cost_matrix = iou_cost(tracks, dets, track_indices, detection_indices)
+            if self.metric is None:
+                # Motion-only: 1 - IoU with the predicted box, gated, at every
+                # level (a track lost for a few frames is found again by
+                # overlap); iou_cost's INFTY_COST rows for time_since_update > 1
+                # are the IoU stage's rule, not the cascade's.
+                candidates = np.asarray([dets[i].tlwh for i in detection_indices])
+                cost_matrix = np.array([1.0 - iou(tracks[i].to_tlwh(), candidates) for i in track_indices])
             else:
                 features = np.array([dets[i].feature for i in detection_indices])
                 targets = np.array([tracks[i].track_id for i in track_indices])
