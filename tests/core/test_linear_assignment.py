@@ -149,11 +149,12 @@ def test_solver_wrapper_returns_lists_sorted_by_row():
 
 
 def test_cascade_groups_tracks_by_time_since_update_in_the_given_order():
-    time_since_update = [3, 1, 3, 2, 1, 9, 0]
-    metric = RecordingMetric(np.full((7, 2), 0.9))  # nothing matches: every level runs
-    matching_cascade(metric, 0.5, 4, time_since_update, [4, 2, 0, 3, 1, 5, 6], [0, 1])
+    time_since_update = [3, 1, 3, 2, 1, 5, 0, 9]
+    metric = RecordingMetric(np.full((8, 2), 0.9))  # nothing matches: every level runs
+    matching_cascade(metric, 0.5, 4, time_since_update, [4, 2, 0, 3, 1, 5, 6, 7], [0, 1])
     # Level 0: time_since_update 1; level 1: 2; level 2: 3; level 3: none (skipped).
-    # Track 5 (9 > depth 4) and track 6 (0: updated this frame) are in no level.
+    # Tracks 5 and 7 (time_since_update 5 and 9, beyond the depth 4) and
+    # track 6 (0: updated this frame) are in no level.
     assert metric.calls == [[4, 1], [3], [2, 0]]
 
 

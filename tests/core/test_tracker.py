@@ -139,6 +139,28 @@ def test_iou_stage_takes_confirmed_tracks_updated_last_frame_only(missed, expect
     assert tracker.update([at_predicted_box(tracker, E[1])]) == expected
 
 
+@pytest.mark.parametrize("missed", [1, 2])
+def test_tracks_missed_last_frame_are_no_iou_candidates(missed):
+    # Two new people far from the lost track. Its cascade level assigns it
+    # detection 0 and rejects the pair (gated out): the unmatched detections
+    # leave the cascade as [1, 0]. Without IoU candidates that order stays and
+    # decides the new ids; a candidate would be assigned detection 1 (the first
+    # left) and reject it, turning the order back to [0, 1].
+    tracker = make_tracker(n_init=2)
+    confirmed_track(tracker)
+    for _ in range(missed):
+        step(tracker, [])
+    assert step(tracker, [person(500, E[1]), person(800, E[2])]) == [(2, 1), (3, 0)]
+
+
+def test_a_track_updated_last_frame_is_an_iou_candidate_even_without_overlap():
+    # The control of the test above: the same frame one frame earlier. The
+    # track is a candidate, takes detection 1 in the IoU stage and rejects it.
+    tracker = make_tracker(n_init=2)
+    confirmed_track(tracker)
+    assert step(tracker, [person(500, E[1]), person(800, E[2])]) == [(2, 0), (3, 1)]
+
+
 def test_iou_stage_takes_tentative_tracks():
     tracker = make_tracker(n_init=3)
     step(tracker, [person(100, E[0])])
