@@ -159,7 +159,7 @@ def per_frame(sequence_dir: Path, detection_file: Path, config: TrackingConfig) 
             break
         cpu_times.append(time.thread_time() - cpu_start)
         times.append(time.perf_counter() - start)
-        n_tracks += len(tracker.tracks)
+        n_tracks += len(tracker.track_id)
         n_detections += len(frame_dets)
         if len(times) == WINDOW:
             rss["after_window"] = _rss_mb()
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                        stdout=subprocess.DEVNULL, check=False)
     from deep_sort import compiled
 
-    path = "compiled (deep_sort._speedups)" if compiled.speedups is not None else "pure Python"
+    path = "compiled (deep_sort._kernels)" if compiled.kernels is not None else "pure Python"
     print(f"tracker path: {path}")
     report = {"config": config.as_dict(), "path": path, "scenes": {}}
     for preset in args.scenes:

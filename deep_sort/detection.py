@@ -52,7 +52,11 @@ class Detections:
         tlwh = np.array(tlwh, dtype=np.float64).reshape(-1, 4)
         confidence = np.asarray(confidence).reshape(-1)
         n = len(tlwh)
-        feature = np.zeros((n, 0), np.float32) if feature is None else np.asarray(feature, np.float32).reshape(n, -1)
+        feature = np.zeros((n, 0), np.float32) if feature is None else np.asarray(feature, np.float32)
+        if feature.ndim != 2 and n:
+            feature = feature.reshape(n, -1)
+        if feature.ndim != 2 or len(feature) != n:
+            raise ValueError(f"feature: expected shape ({n}, D), one descriptor per box, got {feature.shape}")
         if len(confidence) != n:
             raise ValueError(f"confidence: expected {n} scores, one per box, got {len(confidence)}")
         bad = ~(np.isfinite(tlwh).all(axis=1) & (tlwh[:, 2] > 0) & (tlwh[:, 3] > 0))

@@ -66,10 +66,13 @@ class KalmanFilter:
         p, v = std_weight_position, std_weight_velocity
         self._std_weight_position = p
         self._std_weight_velocity = v
-        # Standard deviations per pixel of height: [position; velocity] x axes.
-        # The aspect ratio (axis 2) has constant ones instead (_with_aspect_std).
-        self._initial_std_weights = np.array([[2 * p, 2 * p, 0, 2 * p], [10 * v, 10 * v, 0, 10 * v]])
-        self._motion_std_weights = np.array([[p, p, 0, p], [v, v, 0, v]])
+        # Standard deviations [position; velocity] x axes, as weight * h +
+        # constant: a weight per pixel of height, or (aspect ratio) a constant.
+        self._initial_std = (np.array([[2 * p, 2 * p, 0, 2 * p], [10 * v, 10 * v, 0, 10 * v]])[:, :, None],
+                             np.array([[0, 0, 1e-2, 0], [0, 0, 1e-5, 0]])[:, :, None])
+        self._motion_std = (np.array([[p, p, 0, p], [v, v, 0, v]])[:, :, None],
+                            np.array([[0, 0, 1e-2, 0], [0, 0, 1e-5, 0]])[:, :, None])
+        self._measurement_std = (np.array([p, p, 0, p])[:, None], np.array([0, 0, 1e-1, 0])[:, None])
 
     def initiate(self, measurements: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Create track states from unassociated measurements.
@@ -90,9 +93,8 @@ class KalmanFilter:
         measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
         mean = np.zeros((8, len(measurements)))
         mean[:4] = measurements.T
-        std = self._with_aspect_std(self._initial_std_weights[:, :, None] * mean[3], 1e-2, 1e-5)
         covariance = np.zeros((2, 2, 4, len(measurements)))
-        covariance[0, 0], covariance[1, 1] = np.square(std)
+        covariance[0, 0], covariance[1, 1] = self._noise_var(self._initial_std, mean)
         return mean, covariance
 
     def predict(self, mean: FloatArray, covariance: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -113,7 +115,7 @@ class KalmanFilter:
         mean, covariance
             New arrays of the same shapes.
         """
-        noise_var = np.square(self._with_aspect_std(self._motion_std_weights[:, :, None] * mean[3], 1e-2, 1e-5))
+        noise_var = self._noise_var(self._motion_std, mean)
         new_mean = mean.copy()
         new_mean[:4] += mean[4:]
         (pp, pv), (vp, vv) = covariance
@@ -136,9 +138,7 @@ class KalmanFilter:
             measurement noise, standard deviation ``p h`` (0.1 for the
             aspect ratio).
         """
-        noise_std = self._motion_std_weights[0][:, None] * mean[3]
-        noise_std[2] = 1e-1
-        return mean[:4], covariance[0, 0] + np.square(noise_std)
+        return mean[:4], covariance[0, 0] + self._noise_var(self._measurement_std, mean)
 
     def update(
         self, mean: FloatArray, covariance: FloatArray, measurements: npt.ArrayLike
@@ -201,10 +201,10 @@ class KalmanFilter:
         return np.add.reduce(z, axis=0)  # z[0] + z[1] + ..., in order
 
     @staticmethod
-    def _with_aspect_std(std: FloatArray, position: float, velocity: float) -> FloatArray:
-        """Set the aspect ratio's standard deviations (axis 2) of ``std`` (2, 4, N) to constants."""
-        std[0, 2], std[1, 2] = position, velocity
-        return std
+    def _noise_var(std: tuple[FloatArray, FloatArray], mean: FloatArray) -> FloatArray:
+        """Variances ``(weight * h + constant)^2`` of a noise model, h the height of each state in ``mean``."""
+        weight, constant = std
+        return np.square(weight * mean[3] + constant)
 
 
 def covariance_matrices(covariance: FloatArray) -> FloatArray:

@@ -158,7 +158,11 @@ class NearestNeighborDistanceMetric:
             self._galleries = {target: g for target, g in galleries.items() if target in active_targets}
 
     def distance(
-        self, features: npt.ArrayLike, targets: Sequence[int], pairs: Sequence[int] | None = None
+        self,
+        features: npt.ArrayLike,
+        targets: Sequence[int],
+        pairs: Sequence[int] | None = None,
+        prepared: bool = False,
     ) -> npt.NDArray[np.float64]:
         """Smallest distance of query descriptors to targets' galleries.
 
@@ -171,6 +175,8 @@ class NearestNeighborDistanceMetric:
         pairs : sequence of int, length N, optional
             Compute only the distance of ``features[pairs[i]]`` to
             ``targets[i]``, for each i (the entries of a sparse cost matrix).
+        prepared : bool
+            ``features`` come from :meth:`prepare` already.
 
         Returns
         -------
@@ -179,7 +185,7 @@ class NearestNeighborDistanceMetric:
             of ``targets[i]``, computed in float32 (the descriptors are
             stored as float32).
         """
-        queries = self.prepare(features)
+        queries = np.asarray(features) if prepared else self.prepare(features)
         if pairs is not None:
             return self._nearest(queries, list(targets), np.asarray(pairs, dtype=np.intp).tolist())
         rows, cols = np.indices((len(targets), len(queries))).reshape(2, -1).tolist()

@@ -147,7 +147,9 @@ class Tracker:
         if not isinstance(detections, Detections):
             detections = Detections.from_list(detections)
         xyah = detections.to_xyah()
-        matches, unmatched_tracks, unmatched_detections = self._match(detections, xyah)
+        # Descriptors as the metric compares them (normalised), prepared once.
+        features = None if self.metric is None else self.metric.prepare(detections.feature)
+        matches, unmatched_tracks, unmatched_detections = self._match(detections, xyah, features)
         updated = np.array([k for k, _ in matches], dtype=np.intp)
         used = [d for _, d in matches]
         associations = list(zip(self._counters[_ID].take(updated).tolist(), used))
@@ -160,14 +162,15 @@ class Tracker:
             # Galleries of tentative tracks are kept too, but only used once
             # they are confirmed: the published tracker holds those
             # descriptors in the track until then, with the same result.
-            self.metric.partial_fit(detections.feature.take(used + unmatched_detections, axis=0),
-                                    [track_id for track_id, _ in associations], self._counters[_ID].tolist())
+            self.metric.partial_fit(features.take(used + unmatched_detections, axis=0),
+                                    [track_id for track_id, _ in associations], self._counters[_ID].tolist(),
+                                    prepared=True)
         return associations
 
     # ------------------------------------------------------------------ association
 
     def _match(
-        self, detections: Detections, xyah: npt.NDArray[np.float64]
+        self, detections: Detections, xyah: npt.NDArray[np.float64], features: npt.NDArray[np.float32] | None
     ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """Matching cascade on the confirmed tracks, then the IoU stage; positions, not ids."""
         is_confirmed = self._counters[_STATE] == _CONFIRMED
@@ -176,7 +179,8 @@ class Tracker:
         threshold = self.max_iou_distance if self.metric is None else self.metric.matching_threshold
         predicted_tlwh = self.to_tlwh()
         matches_a, unmatched_tracks_a, unmatched_detections = matching_cascade(
-            self._gated_metric(confirmed, detections, xyah, predicted_tlwh, threshold), threshold, self.max_age,
+            self._gated_metric(confirmed, detections, xyah, features, predicted_tlwh, threshold), threshold,
+            self.max_age,
             time_since_update, confirmed.tolist(), range(len(detections)))
 
         iou_track_candidates = (~is_confirmed).nonzero()[0].tolist() + [
@@ -194,6 +198,7 @@ class Tracker:
         confirmed: npt.NDArray[np.intp],
         detections: Detections,
         xyah: npt.NDArray[np.float64],
+        features: npt.NDArray[np.float32] | None,
         predicted_tlwh: npt.NDArray[np.float64],
         threshold: float,
     ) -> Callable[[list[int], list[int]], npt.NDArray[np.float64] | None]:
@@ -202,7 +207,8 @@ class Tracker:
         Returns ``(track_indices, detection_indices) -> cost_matrix``, or None
         when none of the tracks has a pair with a cost at most ``threshold``
         (the level's matrix is then constant after thresholding). In
-        motion-only mode the cost is ``1 - IoU`` of the predicted box.
+        motion-only mode (``features`` None) the cost is ``1 - IoU`` of the
+        predicted box.
         Distances do not depend on the cascade level, so they are computed
         once per frame, for the pairs inside the gate only.
         """
@@ -212,13 +218,16 @@ class Tracker:
                 self.mean.take(confirmed, axis=1), self.covariance.take(confirmed, axis=3), xyah)
             rows, cols = (gating_distance > CHI2INV95[4]).__invert__().nonzero()
             rows = confirmed.take(rows)
-            if self.metric is None:
+            if features is None:
                 cost = 1.0 - iou(predicted_tlwh, detections.tlwh)[rows, cols]
             else:
-                cost = self.metric.distance(detections.feature, self._counters[_ID].take(rows).tolist(), pairs=cols)
+                cost = self.metric.distance(features, self._counters[_ID].take(rows).tolist(), pairs=cols,
+                                            prepared=True)
             cost_matrix[rows, cols] = cost
-        # Tracks with a pair that can be matched (NaN counts: the solver rejects it).
-        feasible = set((cost_matrix > threshold).all(axis=1).__invert__().nonzero()[0].tolist())
+            # Tracks with a pair that can be matched (NaN counts: the solver rejects it).
+            feasible = set(rows[(cost > threshold).__invert__()].tolist())
+        else:
+            feasible = set()
 
         def gated_metric(track_indices: list[int], detection_indices: list[int]) -> npt.NDArray[np.float64] | None:
             if feasible.isdisjoint(track_indices):
