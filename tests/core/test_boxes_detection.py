@@ -92,16 +92,12 @@ def test_detections_reject_mismatched_lengths_and_bad_boxes():
         Detections([[0, 0, 1, 1], [1, 1, 1, 1]], [0.9, 0.9], np.ones((3, 3)))  # 9 values for 2 rows
 
 
-@pytest.mark.xfail(strict=True, reason="Detections reshapes the descriptors with reshape(n, -1) without checking "
-                                       "their rows: two 3-d descriptors for one box become one 6-d descriptor")
 def test_detections_reject_a_descriptor_count_other_than_the_box_count():
-    with pytest.raises(ValueError):
+    # Two 3-d descriptors for one box are not one 6-d descriptor.
+    with pytest.raises(ValueError, match=r"feature: expected shape \(1, D\)"):
         Detections([[0, 0, 1, 1]], [0.9], np.ones((2, 3)))
 
 
-@pytest.mark.xfail(strict=True, reason="Detections reshapes the descriptors with reshape(n, -1), which numpy "
-                                       "cannot do for n = 0: an empty frame with (0, D) descriptors (e.g. every "
-                                       "box below min_confidence in DeepSort.update) raises ValueError")
 def test_empty_frame_keeps_its_descriptor_length():
     detections = Detections(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 128), dtype=np.float32))
     assert len(detections) == 0 and detections.feature.shape == (0, 128)

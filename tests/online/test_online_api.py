@@ -243,8 +243,6 @@ def test_empty_frames_before_the_first_detection_change_nothing():
     assert tracker.frame_count == 15
 
 
-@pytest.mark.xfail(strict=True, reason="deep_sort.detection.Detections cannot be built from (0, D) descriptors "
-                                       "(reshape(0, -1)), so a frame whose boxes are all filtered out crashes")
 @pytest.mark.parametrize("boxes, scores", [
     ([[10, 10, 20, 40]], [0.1]),  # every box below min_confidence
     (np.zeros((0, 4)), np.zeros(0)),  # no boxes, an empty (0, D) descriptor array
