@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from ..io.atomic import STORAGE_ERRORS
 from ..io.errors import InputError, os_reason
-from ..runtime.signals import Interrupted, handle_signals, leave, report
+from ..runtime.signals import Interrupted, handle_signals, leave, received, report
 
 #: Exit code for bad input (files, arguments), as argparse uses for usage errors.
 EXIT_BAD_INPUT = 2
@@ -34,7 +34,12 @@ def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | 
     """
     with handle_signals():
         try:
-            return main(argv)
+            code = main(argv)
+            if received() is not None:
+                # The signal arrived where it could not stop the work (a destructor): the
+                # outputs are complete, but the user asked the tool to stop.
+                leave(received())
+            return code
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return exc.exit_code

@@ -39,7 +39,7 @@ from ..io.errors import InputError, MOTFormatError, OutputError
 from ..io.mot import load_groundtruth, load_results, read_sequence, sequence_input_files
 from ..io.outputs import claim_outputs
 from ..io.provenance import Provenance
-from ..runtime.workers import process_pool, stop_pool
+from ..runtime.workers import process_pool, stop_pool, submit_all
 from .cli import configure_logging
 from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
@@ -317,10 +317,11 @@ def run_parallel(
         # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
         executor = process_pool(n_workers, initializer, initargs)
         try:
-            futures = {executor.submit(function, job, *args): (job, weight) for job, weight in zip(jobs, weights)}
+            futures = submit_all(executor, function, jobs, *args)
+            weight_of = {job.name: weight for job, weight in zip(jobs, weights)}
             for future in concurrent.futures.as_completed(futures):
-                job, weight = futures[future]
-                record(job, weight, future.result)
+                job = futures[future]
+                record(job, weight_of[job.name], future.result)
         except BaseException:
             stop_pool(executor)
             raise

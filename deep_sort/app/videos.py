@@ -25,7 +25,7 @@ from ..io.errors import InputError
 from ..io.mot import sequence_input_files
 from ..io.outputs import check_output_file, claim_outputs
 from ..io.provenance import Provenance
-from ..runtime.workers import process_pool, stop_pool
+from ..runtime.workers import process_pool, stop_pool, submit_all
 from .cli import configure_logging, positive_int
 from .show import (
     RenderOptions,
@@ -221,8 +221,8 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
             return total_frames
         # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
         executor = process_pool(min(workers, len(jobs)), _worker_init)
-        futures = {executor.submit(render_job, job): job for job in jobs}
         try:
+            futures = submit_all(executor, render_job, jobs)
             for future in as_completed(futures):
                 name, n_frames = future.result()
                 total_frames += n_frames

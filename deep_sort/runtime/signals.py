@@ -84,6 +84,26 @@ def leave(signum: int) -> None:
     os._exit(128 + signum)
 
 
+def received() -> int | None:
+    """The stop signal received inside :func:`handle_signals`, if any."""
+    return _received
+
+
+def _unraisable(hook):
+    """An ``sys.unraisablehook`` that drops :class:`Interrupted` raised where it cannot propagate.
+
+    A signal that arrives while a destructor or garbage-collection callback
+    runs raises there, where Python only prints the exception and goes on;
+    the signal is not lost (:func:`received` remembers it).
+    """
+
+    def unraisable(info) -> None:
+        if not isinstance(info.exc_value, Interrupted):
+            hook(info)
+
+    return unraisable
+
+
 def _handler(signum: int, frame) -> None:
     global _received
     if _received is not None:
@@ -122,6 +142,8 @@ def handle_signals() -> Iterator[None]:
     os.set_blocking(write_fd, False)
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(previous_hook)
     _received, _reported = None, False
     watchdog = threading.Thread(target=_watchdog, args=(read_fd,), name="signal-watchdog", daemon=True)
     watchdog.start()
@@ -130,6 +152,7 @@ def handle_signals() -> Iterator[None]:
             signal.signal(signum, _handler)
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         signal.set_wakeup_fd(previous_wakeup)

@@ -5,7 +5,10 @@
 
 - ignore SIGINT: Ctrl-C reaches the whole process group, and the parent
   decides (it stops the pool with :func:`stop_pool`), so no worker prints a
-  KeyboardInterrupt traceback;
+  KeyboardInterrupt traceback. Workers are started by :func:`submit_all`
+  with SIGINT and SIGTERM blocked, a mask they inherit: a Ctrl-C during a
+  worker's start-up (before it can ignore the signal) waits and is then
+  dropped;
 - on SIGTERM remove the temporary files they are writing and exit at once;
 - watch their parent: when it is gone (also after ``kill -9``, which runs no
   handler in the parent) they remove their temporary files and exit within
@@ -19,11 +22,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from ..io.atomic import remove_live_temporaries
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: Seconds between two checks of a worker that its parent is alive.
 POLL_SECONDS = 0.2
 #: Warning filter that keeps the resource tracker quiet about semaphores it cleans up.
@@ -47,6 +52,7 @@ def _watch_parent(parent_pid: int) -> None:
 def _start_worker(parent_pid: int, initializer: Callable[..., object] | None, initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_now)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by submit_all
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
@@ -76,6 +82,21 @@ def process_pool(max_workers: int, initializer: Callable[..., object] | None = N
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
+
+
+def submit_all(executor: ProcessPoolExecutor, function: Callable[..., Any], jobs: Iterable[Any],
+               *args: Any) -> dict[Future, Any]:
+    """Submit ``function(job, *args)`` for every job; return the futures with their jobs.
+
+    The pool starts its worker processes while jobs are submitted; this
+    happens with SIGINT and SIGTERM blocked (see the module docstring). A
+    signal that arrives meanwhile is delivered to this process right after.
+    """
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        return {executor.submit(function, job, *args): job for job in jobs}
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def stop_pool(executor: ProcessPoolExecutor) -> None:

@@ -85,18 +85,18 @@ def nan_model(tmp_path_factory) -> Path:
 def long_work(tmp_path_factory) -> Path:
     """Inputs that keep every tool busy for seconds: the signal tests interrupt them mid-work.
 
-    ``dense/`` (two sequences of 2500 frames, detections only, ``dense_dets/*.npy``), ``images/`` (two
-    sequences of 300 frames with images, tracked into ``images_res/``) and ``long.mp4`` (2400 frames).
+    ``dense/`` (two sequences of 4000 frames, detections only, ``dense_dets/*.npy``), ``images/`` (two
+    sequences of 600 frames with images, tracked into ``images_res/``) and ``long.mp4`` (2400 frames).
     """
     from deep_sort.app.evaluate import main as evaluate
     from deep_sort.synthetic import PRESETS, generate_split
 
     root = tmp_path_factory.mktemp("long_work")
-    generate_split(root / "dense", 2, PRESETS["dense"](2500, 0), with_images=False,
+    generate_split(root / "dense", 2, PRESETS["dense"](4000, 0), with_images=False,
                    detection_dir=root / "dense_dets")
-    generate_split(root / "images", 2, _scene_config(300, (480, 270), n_people=10.0),
+    generate_split(root / "images", 2, _scene_config(600, (480, 270), n_people=10.0),
                    detection_dir=root / "images_dets")
     assert evaluate(["--mot_dir", str(root / "images"), "--detection_dir", str(root / "images_dets"),
                      "--output_dir", str(root / "images_res"), "--workers", "1", "--quiet"]) == 0
-    _write_video(sorted((root / "images" / "SYN-01" / "img1").iterdir()), root / "long.mp4", repeat=8)
+    _write_video(sorted((root / "images" / "SYN-01" / "img1").iterdir()), root / "long.mp4", repeat=4)
     return root

@@ -123,7 +123,7 @@ def test_a_long_gap_between_detections_costs_no_time(ws):
 
 def test_skipping_idle_frames_changes_no_result():
     """The tracker over every frame and over the frames with work give the same rows."""
-    from deep_sort.app.pipeline import iterate_tracking, _frame_results
+    from deep_sort.app.pipeline import frame_results, iterate_tracking
     from deep_sort.config import TrackingConfig
     from deep_sort.io.mot import SequenceInfo
 
@@ -134,11 +134,11 @@ def test_skipping_idle_frames_changes_no_result():
     detections = np.array(rows, dtype=float)
     seq_info = SequenceInfo(name="gap", sequence_dir=Path("gap"), seq_length=200)
     config = TrackingConfig(max_age=5, n_init=2)
-    every = np.concatenate([_frame_results(f, t) for f, _, t in iterate_tracking(seq_info, detections, config,
+    every = np.concatenate([frame_results(f, t) for f, _, t in iterate_tracking(seq_info, detections, config,
                                                                                   every_frame=True)])
     skipping = list(iterate_tracking(seq_info, detections, config))
     assert len(skipping) < 150  # idle frames were skipped
-    fresh = np.concatenate([_frame_results(f, t) for f, _, t in iterate_tracking(seq_info, detections, config)])
+    fresh = np.concatenate([frame_results(f, t) for f, _, t in iterate_tracking(seq_info, detections, config)])
     np.testing.assert_array_equal(every, fresh)
 
 
