@@ -462,7 +462,7 @@ def _report_coverage(sequence_dirs: Sequence[Path]) -> None:
         except InputError:
             continue  # reported where the sequence is read for its work
         if problem:
-            logger.warning("%s: %s; scored over all %s frames", sequence_dir.name, problem, "seqLength")
+            logger.warning("%s: %s; scored over all seqLength frames", sequence_dir.name, problem)
 
 
 def _score_stage(

@@ -424,8 +424,8 @@ def validate_mot_rows(
     Every row must have a whole frame number in 1..:data:`~deep_sort.io.limits.MAX_FRAME`,
     a whole id within :data:`~deep_sort.io.limits.MAX_ID`, and box values
     (left, top, width, height) within :data:`~deep_sort.io.limits.MAX_COORDINATE`.
-    The checks use per-column minima and maxima (two passes over the array);
-    only a failing check looks for the offending row.
+    The checks use the minimum and maximum of the array (two passes) and of
+    the first six columns; only a failing check looks for the offending row.
 
     Parameters
     ----------
@@ -447,8 +447,9 @@ def validate_mot_rows(
 
     Returns
     -------
-    lowest, highest : ndarray of shape (C,)
-        Per-column minimum and maximum (for further checks of the caller).
+    smallest, largest : float
+        The smallest and the largest value of the whole array (for further
+        checks of the caller).
 
     Raises
     ------
@@ -462,17 +463,21 @@ def validate_mot_rows(
         else:
             locate = lambda index: f"row {index + 1}"  # noqa: E731
     if len(rows) == 0:
-        return np.zeros(rows.shape[1:]), np.zeros(rows.shape[1:])
+        return 0.0, 0.0
 
     def fail(mask: np.ndarray, problem: Callable[[int], str]) -> None:
         first = int(np.flatnonzero(mask)[0])
         raise MOTFormatError(f"{path}: {locate(first)}: {problem(first)}")
 
-    lowest, highest = rows.min(axis=0), rows.max(axis=0)
-    if not (np.isfinite(lowest).all() and np.isfinite(highest).all()):
+    # NaN propagates through min and max: two fast passes over the whole array find
+    # any non-finite value; the first six columns are checked from a compact copy.
+    smallest, largest = float(rows.min()), float(rows.max())
+    if not (np.isfinite(smallest) and np.isfinite(largest)):
         finite = np.isfinite(rows)
         fail(~finite.all(axis=1), lambda i: f"value {rows[i][~finite[i]][0]} is not finite")
-    frames, ids = rows[:, 0], rows[:, 1]
+    head = np.ascontiguousarray(rows[:, :6].T)
+    lowest, highest = head.min(axis=1), head.max(axis=1)
+    frames, ids = head[0], head[1]
     if lowest[0] < 1:
         fail(frames < 1, lambda i: f"frame number {frames[i]:g} is below 1 (MOT frames are 1-based)")
     if highest[0] > MAX_FRAME:
@@ -496,7 +501,7 @@ def validate_mot_rows(
     if check_size and min(lowest[4], lowest[5]) < min_size:
         fail((rows[:, 4] < min_size) | (rows[:, 5] < min_size),
              lambda i: f"width/height {rows[i, 4]:g}x{rows[i, 5]:g} is below {min_size:g} pixels")
-    return lowest, highest
+    return smallest, largest
 
 
 def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
@@ -548,10 +553,10 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     if len(array) == 0:
         raise MOTFormatError(f"{path}: detection file is empty")
     rows = array if array.dtype in (np.float32, np.float64) else array.astype(np.float64)
-    lowest, highest = validate_mot_rows(rows, path, "detection file", min_size=MIN_BOX_SIZE)
-    if rows.shape[1] > MOT_COLUMNS:
+    smallest, largest = validate_mot_rows(rows, path, "detection file", min_size=MIN_BOX_SIZE)
+    if rows.shape[1] > MOT_COLUMNS and max(-smallest, largest) > MAX_DESCRIPTOR_VALUE:
         descriptors = rows[:, MOT_COLUMNS:]
-        if max(-lowest[MOT_COLUMNS:].min(), highest[MOT_COLUMNS:].max()) > MAX_DESCRIPTOR_VALUE:
+        if max(-float(descriptors.min()), float(descriptors.max())) > MAX_DESCRIPTOR_VALUE:
             bad = np.flatnonzero((np.abs(descriptors) > MAX_DESCRIPTOR_VALUE).any(axis=1))[0]
             raise MOTFormatError(
                 f"{path}: row {bad + 1}: descriptor value {np.abs(descriptors[bad]).max():g} is too large: "

@@ -189,6 +189,16 @@ def test_images_missing_for_the_last_frames_do_not_end_tracking(ws):
     assert (ws / "partial.txt").read_bytes() == (ws / "full.txt").read_bytes()
 
 
+def test_a_partly_copied_split_is_reported_when_scored(ws):
+    for image in sorted((ws / "split" / "SYN-02" / "img1").iterdir())[30:]:
+        image.unlink()
+    result = run_tool("evaluate", "--mot_dir", ws / "split", "--output_dir", ws / "res", "--eval_only",
+                      "--workers", "1")
+    assert result.returncode == 0
+    assert ("WARNING: SYN-02: images cover 30 of its 40 frames (seqLength), first missing frame 31; "
+            "scored over all seqLength frames") in error_lines(result)
+
+
 def test_detection_rows_beyond_the_sequence_are_counted(ws):
     dets = ws / "dets.txt"
     dets.write_text(moving_rows(range(1, 41)) + moving_rows(range(41, 46)))

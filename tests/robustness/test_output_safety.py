@@ -142,6 +142,14 @@ def test_app_refuses_every_file_of_the_sequence(ws):
     assert not leftovers(ws)
 
 
+def test_track_video_refuses_to_render_over_its_video(ws):
+    before = snapshot(ws)
+    result = run_tool("track_video", "--video", ws / "video.mp4", "--detections",
+                      ws / "split" / "SYN-01" / "det" / "det.txt", "--output", ws / "video.mp4", "--quiet")
+    assert_one_line_error(result, EXIT_REFUSED, "video.mp4: is also an input of this run (--video)")
+    assert snapshot(ws) == before and not leftovers(ws)
+
+
 # ---------------------------------------------------------------------------------------------
 # Outputs that are not regular files
 
