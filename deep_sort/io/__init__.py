@@ -1,6 +1,6 @@
 """File formats at the boundary of the tracker: MOT sequences, detections, results."""
 from .atomic import atomic_path, atomic_write
-from .errors import InputError, MOTFormatError
+from .errors import InputError, MOTFormatError, OutputError
 from .mot import (
     SequenceInfo,
     format_results,
@@ -17,6 +17,7 @@ from .mot import (
 __all__ = [
     "InputError",
     "MOTFormatError",
+    "OutputError",
     "SequenceInfo",
     "atomic_path",
     "atomic_write",
