@@ -241,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         executor = LocalExecutor(sequences, sources, args.workers)
     try:
-        trials = run_sweep(
+        trials, reused = run_sweep(
             sequences, search, executor, ResultCache(output_dir / CACHE_DIRNAME), metrics,
             recompute=args.recompute, progress=not args.quiet,
             on_batch=lambda done: write_outputs(output_dir, done, space, metrics, args, names, plots=False),
@@ -253,7 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for metric in metrics:
         record = best["best"][metric]
         rows[f"best {metric}: trial {record['trial']}"] = record[OVERALL]
-    print(f"{len(trials)} trial(s); OVERALL of the best (parameters in {output_dir / BEST_FILENAME}):")
+    units = len(trials) * len(names)
+    print(f"{len(trials)} trial(s) x {len(names)} sequence(s): {units - reused} computed, {reused} reused "
+          f"from {output_dir / CACHE_DIRNAME}")
+    print(f"OVERALL of the best (parameters in {output_dir / BEST_FILENAME}):")
     print(format_table(rows), end="")
     for metric in metrics:
         swept = {name: best["best"][metric]["parameters"][name] for name in space.swept}

@@ -18,6 +18,8 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import multiprocessing
+import signal
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,8 @@ from .trial import SweepSequence, load_sequence, run_trial, scores_to_json
 
 logger = logging.getLogger(__name__)
 
+#: Seconds to wait for a Ray cluster's address to accept a connection.
+CONNECT_TIMEOUT = 10.0
 #: Executors of ``--executor``.
 EXECUTORS = ("local", "ray")
 
@@ -62,6 +66,8 @@ _worker_sequences: dict[str, SweepSequence] = {}
 
 
 def _init_worker(sources: dict[str, SequenceSource]) -> None:
+    # Ctrl-C is the parent's to handle: it cancels the queue and waits for the running units.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_sources.update(sources)
 
 
@@ -145,7 +151,11 @@ def connect_ray(address: str | None, num_cpus: int | None = None) -> bool:
     ray = import_ray()
     if ray.is_initialized():
         return False
-    options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": True}
+    if address is not None:
+        _check_reachable(address)
+    # The package travels with the job: cluster nodes need not have it installed.
+    options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": True,
+               "runtime_env": package_runtime_env()}
     if address is None:
         options["num_cpus"] = num_cpus
     try:
@@ -156,8 +166,21 @@ def connect_ray(address: str | None, num_cpus: int | None = None) -> bool:
     return True
 
 
+def _check_reachable(address: str) -> None:
+    """Fail fast on a cluster address nobody listens on (Ray itself retries for minutes)."""
+    host_port = address.split("://", 1)[-1]
+    host, _, port = host_port.rpartition(":")
+    if address == "auto" or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else "no answer"
+        raise InputError(f"--ray_address {address}: cannot connect to Ray ({reason})") from None
+
+
 def package_runtime_env() -> dict:
-    """Ray runtime environment that ships this package to the workers (no install on the nodes needed)."""
+    """Ray job runtime environment that ships this package to the workers (no install on the nodes needed)."""
     import deep_sort
 
     return {"py_modules": [str(Path(deep_sort.__file__).parent)]}
@@ -179,7 +202,7 @@ class RayExecutor:
         self._ray = import_ray()
         self._started = connect_ray(address, num_cpus)
         self._refs = {sequence.name: self._ray.put(sequence) for sequence in sequences}
-        self._task = self._ray.remote(num_cpus=1, max_retries=0, runtime_env=package_runtime_env())(_ray_unit)
+        self._task = self._ray.remote(num_cpus=1, max_retries=0)(_ray_unit)
 
     def run(self, units: Iterable[Unit]) -> Iterator[tuple[Unit, dict]]:
         """Yield ``(unit, scores as JSON)`` as tasks finish."""

@@ -24,7 +24,7 @@ def run_sweep(
     recompute: bool = False,
     on_batch: Callable[[list[Trial]], None] | None = None,
     progress: bool = True,
-) -> list[Trial]:
+) -> tuple[list[Trial], int]:
     """Run every trial of ``search`` on every sequence.
 
     Parameters
@@ -48,8 +48,10 @@ def run_sweep(
 
     Returns
     -------
-    list of Trial
+    trials : list of Trial
         In search order, each with its per-sequence scores and OVERALL summary.
+    reused : int
+        Units (configuration x sequence) taken from the cache.
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
@@ -94,6 +96,4 @@ def run_sweep(
             search.tell([[trial.summary[metric] for metric in metrics] for trial in batch_trials])
             if on_batch is not None:
                 on_batch(trials)
-    if reused:
-        logger.info("reused %d cached result(s) of %d", reused, len(trials) * len(names))
-    return trials
+    return trials, reused
