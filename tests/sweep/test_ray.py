@@ -14,15 +14,6 @@ ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    from deep_sort.sweep.executors import package_runtime_env
-
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env=package_runtime_env())
-    yield
-    ray.shutdown()
-
-
 def test_ray_tasks_give_the_local_tables(local_ray, reference_sweep, tmp_path):
     assert run_sweep_cli(tmp_path, "--executor", "ray") == 0
     for name in ("trials.csv", "trials_per_sequence.csv", "best.json"):
