@@ -248,6 +248,20 @@ def _scatter(values, rows, cols, p0, p1, r0, r1, c0, c1) -> np.ndarray:
     return matrix
 
 
+#: Frames whose overlap tests run together (bounds the memory of the padded blocks).
+_OVERLAP_CHUNK_FRAMES = 256
+
+
+def _padded(x: np.ndarray, start: np.ndarray, frames: slice, width: int) -> np.ndarray:
+    """Boxes' (left, right) of ``frames`` in a block of shape (frames, width, 2), NaN-padded."""
+    first, last = start[frames.start], start[frames.stop]
+    counts = np.diff(start[frames.start:frames.stop + 1])
+    block = np.full((len(counts), width, 2), np.nan)
+    frame = np.repeat(np.arange(len(counts)), counts)
+    block[frame, np.arange(last - first) - (start[frames.start:frames.stop] - first)[frame]] = x[first:last]
+    return block
+
+
 def _overlapping_pairs(
     row_start: np.ndarray, col_start: np.ndarray, row_x: np.ndarray, col_x: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -265,18 +279,22 @@ def _overlapping_pairs(
     rows, cols : ndarray of shape (P,), int64
         Sorted by row, then column.
     """
-    n_rows = int(row_start[-1])
-    if n_rows == 0 or int(col_start[-1]) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    row_frame = np.repeat(np.arange(len(row_start) - 1), np.diff(row_start))
-    width = np.diff(col_start)[row_frame]  # every row meets every column of its frame
-    ends = np.cumsum(width)
-    rows = np.repeat(np.arange(n_rows), width)
-    cols = np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends - width - col_start[row_frame], width)
-    overlap = np.minimum(np.repeat(row_x[:, 1], width), col_x[cols, 1]) > np.maximum(
-        np.repeat(row_x[:, 0], width), col_x[cols, 0])
-    return rows[overlap], cols[overlap]
+    rows_per_frame, cols_per_frame = np.diff(row_start), np.diff(col_start)
+    found_rows, found_cols = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for first in range(0, len(rows_per_frame), _OVERLAP_CHUNK_FRAMES):
+        frames = slice(first, min(first + _OVERLAP_CHUNK_FRAMES, len(rows_per_frame)))
+        n_rows, n_cols = rows_per_frame[frames], cols_per_frame[frames]
+        if not len(n_rows) or n_rows.max() == 0 or n_cols.max() == 0:
+            continue
+        # Every box against every box of its frame, frames padded to the chunk's largest (NaN never overlaps).
+        rows_x = _padded(row_x, row_start, frames, int(n_rows.max()))
+        cols_x = _padded(col_x, col_start, frames, int(n_cols.max()))
+        overlap = (rows_x[:, :, np.newaxis, 1] > cols_x[:, np.newaxis, :, 0]) & (
+            cols_x[:, np.newaxis, :, 1] > rows_x[:, :, np.newaxis, 0])
+        frame, row, col = np.nonzero(overlap)
+        found_rows.append(row + row_start[first + frame])
+        found_cols.append(col + col_start[first + frame])
+    return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
 def pair_frames(prepared: PreparedGroundTruth, result_rows: npt.NDArray[np.float64]) -> FramePairs:

@@ -25,7 +25,7 @@ over many random sequences and the golden cases.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -81,58 +81,64 @@ def _frame_index(start: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(start) - 1), np.diff(start))
 
 
+#: Frames whose dense matrices are built together (bounds their memory).
+_CHUNK_FRAMES = 64
+
+
 class _Frames:
-    """Per-frame access to the pairs of :class:`FramePairs` (offsets computed once)."""
+    """Per-frame views of the pairs of :class:`FramePairs` (offsets computed once)."""
 
     def __init__(self, pairs: FramePairs) -> None:
         self.pairs = pairs
         self.pair_start = pairs.pair_start
         self.pair_frame = _frame_index(pairs.gt_start)[pairs.pair_gt]
 
-    def block(self, t: int) -> tuple[slice, np.ndarray, np.ndarray, tuple[int, int]]:
-        """Frame t's pairs: their slice, row and column within the frame, and the frame's matrix shape."""
-        pairs = self.pairs
-        span = slice(int(self.pair_start[t]), int(self.pair_start[t + 1]))
-        rows = pairs.pair_gt[span] - pairs.gt_start[t]
-        cols = pairs.pair_tracker[span] - pairs.tracker_start[t]
-        shape = (int(pairs.gt_start[t + 1] - pairs.gt_start[t]), int(pairs.tracker_start[t + 1] - pairs.tracker_start[t]))
-        return span, rows, cols, shape
+    def negated_matrices(self, frames: np.ndarray, pair_values: np.ndarray) -> Iterator[tuple[int, np.ndarray,
+                                                                                             np.ndarray]]:
+        """Yield ``(t, -matrix, pair index matrix)`` for each frame t of ``frames``, in order.
 
-    def dense(self, t: int, pair_values: np.ndarray) -> np.ndarray:
-        """Frame t's matrix of per-pair values, zero for pairs that do not overlap."""
-        span, rows, cols, shape = self.block(t)
-        matrix = np.zeros(shape)
-        matrix[rows, cols] = pair_values[span]
-        return matrix
-
-    def assign(self, t: int, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Maximum-score assignment of frame t's score matrix (as TrackEval solves it).
-
-        Returns the indices of the assigned pairs that overlap, and their scores.
+        The matrix is frame t's ground truth x tracker matrix of
+        ``pair_values``, zero for pairs that do not overlap, negated as
+        TrackEval negates its score matrices for the assignment (zeros
+        become -0.0); the index matrix holds each entry's pair index (-1:
+        no pair). Matrices of up to :data:`_CHUNK_FRAMES` frames are built
+        with one scatter into a padded block; the yielded arrays are views.
         """
-        span, rows, cols, shape = self.block(t)
-        index = np.full(shape, -1, dtype=np.int64)
-        index[rows, cols] = np.arange(span.start, span.stop)
-        match_rows, match_cols = linear_sum_assignment(-scores)
-        found = index[match_rows, match_cols]
-        listed = found >= 0
-        return found[listed], scores[match_rows[listed], match_cols[listed]]
+        pairs = self.pairs
+        n_rows, n_cols = pairs.gt_count, pairs.tracker_count
+        for chunk_start in range(0, len(frames), _CHUNK_FRAMES):
+            chunk = frames[chunk_start:chunk_start + _CHUNK_FRAMES]
+            rows, cols = n_rows[chunk], n_cols[chunk]
+            shape = (len(chunk), int(rows.max()), int(cols.max()))
+            counts = self.pair_start[chunk + 1] - self.pair_start[chunk]
+            which = np.repeat(np.arange(len(chunk)), counts)
+            index = np.arange(int(counts.sum())) + np.repeat(self.pair_start[chunk] - (np.cumsum(counts) - counts),
+                                                             counts)
+            row = pairs.pair_gt[index] - pairs.gt_start[chunk][which]
+            col = pairs.pair_tracker[index] - pairs.tracker_start[chunk][which]
+            negated = np.full(shape, -0.0)
+            negated[which, row, col] = -pair_values[index]
+            indices = np.full(shape, -1, dtype=np.int64)
+            indices[which, row, col] = index
+            for i, t in enumerate(chunk.tolist()):
+                yield t, negated[i, :rows[i], :cols[i]], indices[i, :rows[i], :cols[i]]
 
-    def matches(self, edges: np.ndarray, solve: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
+    def matches(self, edges: np.ndarray, solve: Callable[[np.ndarray, np.ndarray], list[np.ndarray]]) -> np.ndarray:
         """Matched pairs of every frame, as sorted pair indices (frame by frame, row order).
 
         ``edges`` are the (sorted) indices of the candidate pairs. Frames
         where every edge is isolated match their edges; the others are handed
-        to ``solve(t, simple)`` in increasing order of t, with the sorted
-        matches of the isolated-edge frames, and return that frame's matches.
+        to ``solve(conflicts, simple)``, with those frames (sorted) and the
+        sorted matches of the isolated-edge frames, which returns their matches.
         """
         pairs = self.pairs
         frames = self.pair_frame[edges]
         conflicts = _conflict_frames(frames, pairs.pair_gt[edges], pairs.pair_tracker[edges],
                                      len(pairs.gt_ids), len(pairs.tracker_ids))
         simple = edges[~np.isin(frames, conflicts)]
-        solved = [solve(int(t), simple) for t in conflicts]
-        return np.sort(np.concatenate([simple, *solved])) if solved else simple
+        if len(conflicts) == 0:
+            return simple
+        return np.sort(np.concatenate([simple, *solve(conflicts, simple)]))
 
 
 # --------------------------------------------------------------------------- CLEAR MOT
@@ -153,31 +159,34 @@ def clear_metrics(pairs: FramePairs) -> dict:
     frames = _Frames(pairs)
     pair_frame = frames.pair_frame
     processed = np.flatnonzero((pairs.gt_count > 0) & (pairs.tracker_count > 0))
-    solved: dict[int, np.ndarray] = {}
+    tracked = np.full(pairs.num_gt_ids, -1, dtype=np.int64)
 
-    def solve(t: int, simple: np.ndarray) -> np.ndarray:
+    def solve(conflicts: np.ndarray, simple: np.ndarray) -> list[np.ndarray]:
         # The continuity bonus looks at the matches of the last frame with boxes on both sides.
-        position = np.searchsorted(processed, t)
-        previous = np.zeros(0, dtype=np.int64)
-        if position > 0:
-            p = int(processed[position - 1])
-            if p in solved:
-                previous = solved[p]
-            else:
-                start, stop = np.searchsorted(simple, frames.pair_start[p:p + 2])
-                previous = simple[start:stop]
-        tracked = np.full(pairs.num_gt_ids, -1, dtype=np.int64)
-        tracked[pairs.gt_ids[pairs.pair_gt[previous]]] = pairs.tracker_ids[pairs.pair_tracker[previous]]
-        similarity = frames.dense(t, pairs.similarity)
-        gt_ids = pairs.gt_ids[pairs.gt_start[t]:pairs.gt_start[t + 1]]
-        tracker_ids = pairs.tracker_ids[pairs.tracker_start[t]:pairs.tracker_start[t + 1]]
-        scores = 1000 * (tracker_ids[np.newaxis, :] == tracked[gt_ids[:, np.newaxis]]) + similarity
-        scores[similarity < threshold] = 0
-        found, found_scores = frames.assign(t, scores)
-        solved[t] = found[found_scores > _EPS]
-        return solved[t]
+        previous_frame = processed[np.searchsorted(processed, conflicts) - 1]
+        bounds = np.searchsorted(simple, np.stack([frames.pair_start[previous_frame],
+                                                   frames.pair_start[previous_frame + 1]]))
+        solved: dict[int, np.ndarray] = {}
+        previous_gt = np.zeros(0, dtype=np.int64)
+        for i, (t, negated, index) in enumerate(frames.negated_matrices(conflicts, edge_similarity)):
+            p = int(previous_frame[i])
+            previous = solved[p] if p in solved else simple[bounds[0, i]:bounds[1, i]] if p < t else simple[:0]
+            tracked[previous_gt] = -1
+            previous_gt = pairs.gt_ids[pairs.pair_gt[previous]]
+            tracked[previous_gt] = pairs.tracker_ids[pairs.pair_tracker[previous]]
+            gt_ids = pairs.gt_ids[pairs.gt_start[t]:pairs.gt_start[t + 1]]
+            tracker_ids = pairs.tracker_ids[pairs.tracker_start[t]:pairs.tracker_start[t + 1]]
+            bonus = (tracker_ids[np.newaxis, :] == tracked[gt_ids][:, np.newaxis]) & (negated < 0)
+            # -(1000 + s) is -s - 1000 exactly: IEEE rounding is symmetric.
+            negated = negated - 1000 * bonus
+            rows, cols = linear_sum_assignment(negated)
+            found = index[rows, cols]
+            solved[t] = found[negated[rows, cols] < -_EPS]
+        return list(solved.values())
 
-    matches = frames.matches(np.flatnonzero(pairs.similarity >= threshold), solve)
+    edges = np.flatnonzero(pairs.similarity >= threshold)
+    edge_similarity = np.where(pairs.similarity >= threshold, pairs.similarity, 0.0)
+    matches = frames.matches(edges, solve)
 
     match_frame = pair_frame[matches]
     match_gt = pairs.gt_ids[pairs.pair_gt[matches]]
@@ -351,8 +360,13 @@ def hota_metrics(pairs: FramePairs) -> dict:
 
     scores = global_alignment_score.ravel()[cells] * similarity
 
-    def solve(t: int, simple: np.ndarray) -> np.ndarray:
-        return frames.assign(t, frames.dense(t, scores))[0]
+    def solve(conflicts: np.ndarray, simple: np.ndarray) -> list[np.ndarray]:
+        found = []
+        for _, negated, index in frames.negated_matrices(conflicts, scores):
+            rows, cols = linear_sum_assignment(negated)
+            found.append(index[rows, cols])
+        found = np.concatenate(found)
+        return [found[found >= 0]]
 
     matches = frames.matches(np.flatnonzero(scores > 0), solve)
     match_similarity = similarity[matches]
