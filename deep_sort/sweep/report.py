@@ -116,7 +116,10 @@ def _axis_values(values: list) -> tuple[np.ndarray, float | None]:
 def _plot_panel(axis, trials, space, name, metric, names) -> None:
     x, none_at = _axis_values([trial.parameters[name] for trial in trials])
     y = np.array([trial.summary[metric] for trial in trials])
-    other = next((candidate for candidate in names if candidate != name), None)
+    others = [candidate for candidate in names if candidate != name]
+    # Colour by the first other parameter with numeric values (None of nn_budget has no colour).
+    numeric = [candidate for candidate in others if _is_numeric([trial.parameters[candidate] for trial in trials])]
+    other = others[0] if len(names) == 2 else (numeric[0] if numeric else None)
     other_values = [trial.parameters[other] for trial in trials] if other else []
     if len(names) == 2 and not isinstance(space.swept[other], Range) and len(set(other_values)) <= 8:
         # A two-parameter grid: one sensitivity curve per value of the other parameter.
@@ -128,7 +131,8 @@ def _plot_panel(axis, trials, space, name, metric, names) -> None:
         axis.legend(loc="best", fontsize=7)
     else:
         colours = other_values if other and _is_numeric(other_values) else None
-        dots = axis.scatter(x, y, c=colours, cmap="viridis", s=22, alpha=0.85, zorder=3)
+        colour_options = {"c": colours, "cmap": "viridis"} if colours is not None else {"color": "tab:blue"}
+        dots = axis.scatter(x, y, s=22, alpha=0.85, zorder=3, **colour_options)
         if colours is not None and len(set(colours)) > 1:
             axis.figure.colorbar(dots, ax=axis, label=other)
         if not isinstance(space.swept[name], Range) or len(set(x.tolist())) <= 25:

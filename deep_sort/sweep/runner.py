@@ -60,8 +60,9 @@ def run_sweep(
     provenance = {sequence.name: sequence.provenance for sequence in sequences}
     trials: list[Trial] = []
     reused = 0
+    # Always trials per second (tqdm would switch to seconds per trial below one).
     bar = tqdm(total=search.n_trials, unit="trial", desc="sweep", disable=not progress, file=sys.stderr,
-               smoothing=0.1)
+               smoothing=0.1, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]")
 
     def finish(trial: Trial) -> None:
         trial.summary = combine_scores([trial.sequences[name] for name in names]).summary()
