@@ -128,8 +128,6 @@ def _plan_sequences(args: argparse.Namespace, benchmark: Benchmark | None) -> li
 
 
 def _check_output_dir(output_dir: Path) -> None:
-    if output_dir.exists() and not output_dir.is_dir():
-        raise InputError(f"{output_dir}: --output_dir is not a directory")
     try:
         (output_dir / "cache").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -227,8 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     benchmark = Benchmark(args.benchmark) if args.benchmark else None
     plans = _plan_sequences(args, benchmark)
     output_dir = Path(args.output_dir)
-    _check_output_dir(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise InputError(f"{output_dir}: --output_dir is not a directory")
     sequences = [load_sequence(plan.sequence_dir, plan.detection_file, benchmark) for plan in plans]
+    _check_output_dir(output_dir)
     sources = {sequence.name: dataclasses.replace(plan, provenance=sequence.provenance)
                for plan, sequence in zip(plans, sequences)}
     names = sorted(sources)

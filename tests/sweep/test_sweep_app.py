@@ -175,3 +175,15 @@ def test_interrupted_sweep_leaves_complete_files_and_resumes(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert f"{32 - done} computed, {done} reused" in result.stdout
+
+
+def test_malformed_detection_file_is_one_line_and_writes_nothing(tmp_path, capsys):
+    detections = tmp_path / "detections"
+    detections.mkdir()
+    (detections / "SYN-G1.npy").write_bytes(b"not an array")
+    argv = sweep_argv(tmp_path / "out", "--sequences", "SYN-G1")
+    argv[argv.index("--detection_dir") + 1] = str(detections)
+    assert run_main(sweep_main, argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {detections / 'SYN-G1.npy'}: cannot read detection file") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
