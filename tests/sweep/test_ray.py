@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import run_sweep_cli, sweep_argv
+from sweep_helpers import run_sweep_cli, sweep_argv
 from support import ROOT
 
 ray = pytest.importorskip("ray")

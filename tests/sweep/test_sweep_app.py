@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import GRID, run_sweep_cli, sweep_argv
+from sweep_helpers import run_sweep_cli, sweep_argv
 from support import GOLDEN, ROOT
 from deep_sort.app.cli import run_main
 from deep_sort.app.evaluate import main as evaluate_main
