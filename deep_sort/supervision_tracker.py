@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,11 @@ import numpy.typing as npt
 from .config import TrackingConfig
 from .interop import from_supervision
 from .online import DeepSort, Tracks
-from .preprocessing import select_detections
 
 #: Frame rate that ``trackers``' ``lost_track_buffer`` is counted in.
 _BUFFER_FRAME_RATE = 30.0
 
-#: ``trackers`` 2.0 parameters that have a faithful meaning: name -> (parameter of ours, conversion).
+#: ``trackers`` 2.0 parameters that have a faithful meaning: name -> the parameter of ours it sets.
 ALIASES = {
     "track_activation_threshold": "min_confidence",
     "minimum_consecutive_frames": "n_init",
@@ -183,9 +183,12 @@ class DeepSORTTracker:
     ``tracker_id`` of a row is the id of the confirmed track matched with it
     in this frame; -1 for a row matched to a tentative track, a row that
     started a track, and a row dropped by ``min_confidence``,
-    ``min_detection_height`` or non-maximum suppression. The extractor is
-    called with the rows that pass those three only (the others can never be
-    matched), in descending confidence.
+    ``min_detection_height`` or non-maximum suppression.
+
+    A feature extractor of your own is called with every row of the frame
+    (as in ``trackers``); a :class:`deep_sort.DeepSORTFeatureExtractor`
+    only crops the rows that pass ``min_confidence`` and
+    ``min_detection_height`` (the others can never be matched).
 
     Examples
     --------
@@ -201,6 +204,10 @@ class DeepSORTTracker:
     def __init__(self, feature_extractor: Any = None, device: str | None = None, **params: Any) -> None:
         config = tracking_parameters(params)
         self.feature_extractor = _feature_extractor(feature_extractor, device)
+        # This package's extractor is given the boxes of the rows that can be matched only.
+        own = sys.modules.get(f"{__package__}.features.extractor")
+        self._encode_boxes = (self.feature_extractor.encode_boxes if own is not None
+                              and isinstance(self.feature_extractor, own.DeepSORTFeatureExtractor) else None)
         self._online = DeepSort(**config.as_dict(), box_format="xyxy")
         self._feature_dim: int | None = None
 
@@ -257,56 +264,56 @@ class DeepSORTTracker:
         boxes, scores = arguments["boxes"], arguments["scores"]
         features = None
         if self.feature_extractor is not None and np.isfinite(boxes).all() and np.isfinite(scores).all():
-            features, keep = self._extract(frame, detections, boxes, scores)
-            if not keep:  # no row can be matched and the descriptor length is not known yet
-                arguments.update(boxes=boxes[:0], scores=scores[:0], class_ids=None)
+            features = self._extract(frame, detections, boxes, scores)
         tracks = self._track(arguments, features)
         tracker_id = np.full(len(boxes), -1, dtype=np.int64)
-        matched = (tracks.time_since_update == 0) & tracks.is_confirmed & (tracks.detection_index >= 0)
-        if arguments["boxes"] is boxes:
-            tracker_id[tracks.detection_index[matched]] = tracks.track_id[matched]
-        result = copy.copy(detections)
-        result.tracker_id = tracker_id
-        result.data = dict(getattr(detections, "data", None) or {})
-        if isinstance(getattr(detections, "metadata", None), dict):
-            result.metadata = dict(detections.metadata)
-        return result
+        # detection_index >= 0: matched in this frame, or started from the row (then tentative).
+        matched = (tracks.detection_index >= 0) & tracks.is_confirmed
+        tracker_id[tracks.detection_index[matched]] = tracks.track_id[matched]
+        return _with_tracker_id(detections, tracker_id)
 
     def _track(self, arguments: dict[str, Any], features: np.ndarray | None) -> Tracks:
         """The one call into the tracker."""
         return self._online.update(**arguments, features=features, return_all=True)
 
-    def _extract(
-        self, frame: Any, detections: Any, boxes: np.ndarray, scores: np.ndarray
-    ) -> tuple[np.ndarray, bool]:
-        """Run the extractor on the rows the tracker will see; return (N, D) features and whether to keep the rows.
-
-        Rows that are not selected get zero descriptors, which the tracker
-        never looks at (it drops those rows before matching).
-        """
-        tlwh = boxes.copy()
-        tlwh[:, 2:] -= tlwh[:, :2]
-        selected = select_detections(tlwh, scores, self.config)
+    def _extract(self, frame: Any, detections: Any, boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Descriptors (N, D) of the frame's detections from the feature extractor."""
         n_rows = len(boxes)
-        if len(selected) == 0:
-            if self._feature_dim is None:
-                return np.zeros((0, 0), np.float32), False
-            return np.zeros((n_rows, self._feature_dim), np.float32), True
-        subset = detections if len(selected) == n_rows else detections[selected]
-        extracted = np.asarray(self.feature_extractor.extract_features(frame, subset))
-        rows = len(selected)
-        if extracted.ndim != 2 or len(extracted) != rows:
-            raise ValueError(f"feature_extractor.extract_features: expected shape ({rows}, D) for {rows} "
-                             f"detections, got {extracted.shape}")
-        if len(selected) == n_rows:
-            features = extracted
-        else:
-            features = np.zeros((n_rows, extracted.shape[1]), extracted.dtype)
-            features[selected] = extracted
-        if self._feature_dim is None and extracted.shape[1]:
-            self._feature_dim = extracted.shape[1]
-        return features, True
+        if self._encode_boxes is not None:
+            # Only rows that pass min_detection_height and min_confidence (the tracker's own
+            # comparisons) can be matched; the others get zeros, which the tracker never reads.
+            config = self.config
+            passes = (boxes[:, 3] - boxes[:, 1] >= config.min_detection_height) & (scores >= config.min_confidence)
+            if passes.all():
+                return self._encode_boxes(frame, boxes)
+            features = np.zeros((n_rows, self.feature_extractor.feature_dim), np.float32)
+            features[passes] = self._encode_boxes(frame, boxes[passes])
+            return features
+        if n_rows == 0:
+            return np.zeros((0, self._feature_dim or 0), np.float32)
+        features = np.asarray(self.feature_extractor.extract_features(frame, detections))
+        if features.ndim != 2 or len(features) != n_rows:
+            raise ValueError(f"feature_extractor.extract_features: expected shape ({n_rows}, D) for {n_rows} "
+                             f"detections, got {features.shape}")
+        if self._feature_dim is None and features.shape[1]:
+            self._feature_dim = features.shape[1]
+        return features
 
     def __repr__(self) -> str:
         extractor = "none" if self.feature_extractor is None else type(self.feature_extractor).__name__
         return f"DeepSORTTracker({self.config}, feature_extractor={extractor}, frame_count={self.frame_count})"
+
+
+def _with_tracker_id(detections: Any, tracker_id: np.ndarray) -> Any:
+    """A shallow copy of ``detections`` (same arrays, own ``data`` and ``metadata`` dicts) with ``tracker_id``."""
+    if hasattr(detections, "__dict__"):
+        result = object.__new__(type(detections))  # no __init__: the fields were validated when made
+        result.__dict__.update(detections.__dict__)
+    else:
+        result = copy.copy(detections)
+    result.tracker_id = tracker_id
+    if isinstance(getattr(detections, "data", None), dict):
+        result.data = dict(detections.data)
+    if isinstance(getattr(detections, "metadata", None), dict):
+        result.metadata = dict(detections.metadata)
+    return result

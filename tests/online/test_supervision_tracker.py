@@ -94,21 +94,37 @@ def test_tracker_ids_are_the_published_ids(seq, params, options):
         n_tracked += int(np.count_nonzero(result.tracker_id != -1))
         n_rows += len(rows)
     assert n_tracked > 0.3 * n_rows  # the test looked at many matches
-    assert 0 < extractor.rows_seen <= n_rows
+    assert extractor.rows_seen == n_rows
 
 
-def test_extractor_sees_only_selected_rows():
-    """Rows below min_confidence are not given to the extractor, and keep tracker_id -1."""
-    extractor = DataDescriptors()
-    tracker = DeepSORTTracker(extractor, min_confidence=0.5, n_init=1)
+class CountingEncoder:
+    """An image encoder (uint8 patches in, descriptors out) that counts the patches it was given."""
+
+    image_shape = (32, 16, 3)
+    feature_dim = 3
+
+    def __init__(self) -> None:
+        self.n_patches = 0
+
+    def __call__(self, patches: np.ndarray) -> np.ndarray:
+        self.n_patches += len(patches)
+        return patches.reshape(len(patches), -1, 3).mean(axis=1).astype(np.float32) + 1.0
+
+
+def test_which_rows_the_extractor_sees():
+    """Our extractor crops only rows above min_confidence; an extractor of one's own sees every row."""
+    encoder = CountingEncoder()
+    own, other = DeepSORTFeatureExtractor(encoder, "box"), DataDescriptors()
     rng = np.random.default_rng(0)
-    descriptors = rng.normal(size=(3, 8))
     detections = sv.Detections(xyxy=np.array([[0, 0, 10, 20], [50, 0, 60, 20], [100, 0, 110, 20.0]]),
-                               confidence=np.array([0.9, 0.2, 0.8]), data={"descriptor": descriptors})
-    for _ in range(2):
-        result = tracker.update(detections, None)
-    assert extractor.rows_seen == 4
-    assert result.tracker_id.tolist() == [1, -1, 2]
+                               confidence=np.array([0.9, 0.2, 0.8]), data={"descriptor": rng.normal(size=(3, 8))})
+    frame = rng.integers(0, 256, (40, 160, 3)).astype(np.uint8)
+    for extractor, frame_given in ((own, frame), (other, None)):
+        tracker = DeepSORTTracker(extractor, min_confidence=0.5, n_init=1)
+        for _ in range(2):
+            result = tracker.update(detections, frame_given)
+        assert result.tracker_id.tolist() == [1, -1, 2]
+    assert encoder.n_patches == 4 and other.rows_seen == 6
 
 
 def test_same_ids_as_deep_sort_with_the_colour_encoder():
@@ -183,18 +199,33 @@ def test_empty_detections():
     empty = sv.Detections.empty()
     result = tracker.update(empty, None)
     assert len(result) == 0 and result.tracker_id.shape == (0,) and result.tracker_id.dtype == np.int64
-    # An empty first frame, then a low-confidence one (nothing the extractor needs to see), then detections.
+    assert extractor.rows_seen == 0  # not called for no rows
     low = sv.Detections(xyxy=np.array([[0, 0, 10, 20.0]]), confidence=np.array([0.1]),
                         data={"descriptor": np.ones((1, 4))})
-    assert tracker.update(low, None).tracker_id.tolist() == [-1]
-    assert extractor.rows_seen == 0
     good = sv.Detections(xyxy=np.array([[0, 0, 10, 20.0]]), confidence=np.array([0.9]),
                          data={"descriptor": np.ones((1, 4))})
+    assert tracker.update(low, None).tracker_id.tolist() == [-1]
     tracker.update(good, None)
     assert tracker.update(good, None).tracker_id.tolist() == [1]
     assert tracker.update(empty, None).tracker_id.tolist() == []
-    assert tracker.update(low, None).tracker_id.tolist() == [-1]  # descriptor length known: zeros, not used
     assert tracker.update(good, None).tracker_id.tolist() == [1]
+
+
+def test_empty_and_unmatchable_frames_with_our_extractor():
+    encoder = CountingEncoder()
+    tracker = DeepSORTTracker(DeepSORTFeatureExtractor(encoder, "box"), n_init=1)
+    frame = np.full((40, 160, 3), 128, np.uint8)
+    low = sv.Detections(xyxy=np.array([[0, 0, 10, 20.0]]), confidence=np.array([0.1]))
+    good = sv.Detections(xyxy=np.array([[0, 0, 10, 20.0]]), confidence=np.array([0.9]))
+    assert tracker.update(sv.Detections.empty(), frame).tracker_id.tolist() == []
+    assert tracker.update(low, frame).tracker_id.tolist() == [-1]
+    assert encoder.n_patches == 0  # nothing that could be matched: nothing cropped
+    tracker.update(good, frame)
+    assert tracker.update(good, frame).tracker_id.tolist() == [1]
+    assert tracker.update(low, frame).tracker_id.tolist() == [-1]
+    assert encoder.n_patches == 2
+    with pytest.raises(ValueError, match=r"frame: required"):
+        tracker.update(low, None)  # checked even when nothing is cropped
 
 
 def test_no_confidence_means_every_row_counts():
