@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, default=20, help="Synthetic frames for end to end (default: 20).")
     parser.add_argument("--pretrained", action="store_true", help="timm's pretrained weights (from the hub).")
     parser.add_argument("--openvino", action="store_true", help="Also run the ONNX export with OpenVINO.")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="Threads of every runtime (default: all CPUs of the process).")
     return parser
 
 
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from deep_sort.synthetic import SceneConfig, generate_scene, render_frame
 
     load_before = os.getloadavg()
-    n_threads = default_n_threads()
+    n_threads = args.threads or default_n_threads()
+    torch.set_num_threads(n_threads)
     input_size = tuple(args.input_size) if args.input_size else None
     with tempfile.TemporaryDirectory() as cache_dir:
         extractors = {}
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.manual_seed(0)  # the same random weights for both
             extractors[runtime] = DeepSORTFeatureExtractor.from_timm(
                 args.model, pretrained=args.pretrained, device="cpu", runtime=runtime, input_size=input_size,
-                cache_dir=cache_dir, batch_size=args.batch)
+                cache_dir=cache_dir, batch_size=args.batch, n_threads=n_threads)
         eager, exported = extractors["torch"], extractors["onnxruntime"]
         height, width = exported.input_size
         patches = np.random.default_rng(0).integers(0, 256, (args.batch, height, width, 3)).astype(np.uint8)
