@@ -24,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
+import importlib.util
 import logging
 import os
 import re
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -60,6 +62,7 @@ def import_timm():
         One of them is not installed (the message names the extra to install),
         or torchvision does not match torch.
     """
+    _load_triton_apart()
     try:
         import torch
         import timm
@@ -72,6 +75,27 @@ def import_timm():
                           "install the torch and torchvision pair of one index (both from PyPI, or both "
                           "from PyTorch's CPU index)") from None
     return torch, timm
+
+
+def _load_triton_apart() -> None:
+    """Load triton (imported by torch when installed) so that it binds to its own symbols.
+
+    triton and TensorFlow both carry LLVM; when TensorFlow is already loaded,
+    loading triton's library crashes the process (segmentation fault) unless
+    it is opened with ``RTLD_DEEPBIND``, which makes it prefer its own
+    symbols. Nothing is done when TensorFlow is not loaded or triton is absent.
+    """
+    if ("tensorflow" not in sys.modules or "triton" in sys.modules or not hasattr(os, "RTLD_DEEPBIND")
+            or importlib.util.find_spec("triton") is None):
+        return
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags(flags | os.RTLD_DEEPBIND)
+    try:
+        import triton  # noqa: F401
+    except Exception as exc:  # torch copes with a missing or broken triton by itself
+        logger.debug("triton could not be loaded (%s)", first_line(exc))
+    finally:
+        sys.setdlopenflags(flags)
 
 
 def default_cache_dir() -> Path:

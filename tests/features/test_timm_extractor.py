@@ -12,15 +12,19 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("timm", reason="the [timm] extra is not installed: python3 run.py test --extra timm")
-import supervision as sv  # noqa: E402
-import torch  # noqa: E402
+import supervision as sv
 
-from support import ROOT  # noqa: E402
+from support import ROOT
 
-from deep_sort import DeepSORTFeatureExtractor, DeepSORTTracker  # noqa: E402
-from deep_sort.features.timm_export import EXPORT_TOLERANCE, weights_digest  # noqa: E402
-from deep_sort.synthetic import SceneConfig, generate_scene, render_frame  # noqa: E402
+from deep_sort import DeepSORTFeatureExtractor, DeepSORTTracker
+from deep_sort.features.timm_export import EXPORT_TOLERANCE, import_timm, weights_digest
+from deep_sort.synthetic import SceneConfig, generate_scene, render_frame
+
+try:  # through the package, which loads torch safely after TensorFlow (other tests load TensorFlow)
+    torch, timm = import_timm()
+except ImportError as exc:
+    pytest.skip(f"the [timm] extra is not installed: python3 run.py test --extra timm ({exc})",
+                allow_module_level=True)
 
 #: The model of roboflow trackers' documentation (random weights here).
 MODEL = "mobilenetv4_conv_small.e1200_r224_in1k"
@@ -77,8 +81,6 @@ def test_export_is_cached_by_weights(cache_dir, caplog):
     assert files[0].stat().st_mtime_ns == modified and sorted(cache_dir.glob("*.onnx")) == files
     assert not list(cache_dir.glob("*.tmp"))
     # The key is the weights: the same seed gives the same digest, another seed another one.
-    import timm
-
     digests = []
     for seed in (0, 0, 1):
         torch.manual_seed(seed)
@@ -143,3 +145,18 @@ def test_example_script_with_timm(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "tracked 20 frames" in result.stdout and output.stat().st_size > 0
     assert list((tmp_path / "cache" / "deep_sort" / "timm").glob(f"{MODEL}-224x224-*.onnx"))
+
+
+def test_after_tensorflow_in_the_same_process():
+    """triton (loaded by torch) crashes when loaded after TensorFlow unless from_timm loads it apart."""
+    pytest.importorskip("tensorflow")
+    code = (
+        "import tensorflow\n"
+        "import numpy as np\n"
+        "from deep_sort import DeepSORTFeatureExtractor\n"
+        f"extractor = DeepSORTFeatureExtractor.from_timm({MODEL!r}, pretrained=False, runtime='torch')\n"
+        "print(extractor.encode_boxes(np.zeros((90, 60, 3), np.uint8), [[5.0, 5, 40, 80]]).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["(1,", "1280)"]
