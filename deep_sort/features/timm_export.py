@@ -213,7 +213,8 @@ def create_timm_model(torch, timm, model_name: str, pretrained: bool, create_kwa
     if not isinstance(model_name, str) or not model_name:
         raise ValueError(f"model_name: expected a timm model name, got {model_name!r}")
     architecture = model_name.split(".", 1)[0]
-    if not timm.is_model(architecture):
+    # "hf-hub:org/name" and "local-dir:path" names are resolved by timm.create_model itself.
+    if ":" not in model_name and not timm.is_model(architecture):
         close = difflib.get_close_matches(architecture, timm.list_models(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else " (timm.list_models() lists them)"
         raise ValueError(f"model_name: timm has no model {model_name!r}{hint}")
