@@ -13,8 +13,8 @@ The first call creates ``.venv/`` beside this file and installs
 ``requirements.txt`` into it; later calls reuse it and reinstall only when
 ``requirements.txt`` changed. ``--extra NAME`` (directly after the command,
 repeatable) also installs ``requirements-NAME.txt``, the pinned packages of
-the package's optional extra ``NAME``, in the same way. It also builds the compiled hot-path module
-(``deep_sort/_speedups.c``, ``setup.py build_ext --inplace``) when it is
+the package's optional extra ``NAME``, in the same way. It also builds the compiled tracker steps
+(``deep_sort/_kernels.c``, ``setup.py build_ext --inplace``) when it is
 missing or its source changed; without a C compiler the tracker runs its pure
 Python path, with the same results. Only the Python standard library is used
 here, so this works on a machine that has nothing but Python 3.11 and pip.
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / ".requirements.sha256"
-EXTENSION_SOURCES = [ROOT / "deep_sort" / "_speedups.c", ROOT / "setup.py"]
-EXTENSION_STAMP = ROOT / "build" / "speedups.sha256"
+EXTENSION_SOURCES = [ROOT / "deep_sort" / "_kernels.c", ROOT / "setup.py"]
+EXTENSION_STAMP = ROOT / "build" / "kernels.sha256"
 
 
 def _venv_python() -> Path:
@@ -110,7 +110,7 @@ def split_extras(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def ensure_extension(python: Path) -> None:
-    """Build ``deep_sort._speedups`` in place if it is missing or older than its source.
+    """Build ``deep_sort._kernels`` in place if it is missing or older than its source.
 
     A failed build is reported in one line and not fatal: the tracker then
     runs its pure Python path, which gives the same results, only slower.
@@ -121,16 +121,16 @@ def ensure_extension(python: Path) -> None:
         [str(python), "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
-    built = ROOT / "deep_sort" / f"_speedups{suffix}"
+    built = ROOT / "deep_sort" / f"_kernels{suffix}"
     if built.exists() and EXTENSION_STAMP.exists() and EXTENSION_STAMP.read_text().strip() == digest:
         return
-    print("run.py: building the compiled hot-path module (deep_sort/_speedups.c)", file=sys.stderr)
+    print("run.py: building the compiled tracker steps (deep_sort/_kernels.c)", file=sys.stderr)
     build = subprocess.run(
         [str(python), "setup.py", "-q", "build_ext", "--inplace"], cwd=ROOT, capture_output=True, text=True
     )
     if build.returncode != 0 or not built.exists():
         last_line = (build.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"run.py: could not build deep_sort/_speedups.c ({last_line}); "
+        print(f"run.py: could not build deep_sort/_kernels.c ({last_line}); "
               "the tracker runs in pure Python (same results, slower)", file=sys.stderr)
         return
     EXTENSION_STAMP.parent.mkdir(exist_ok=True)
