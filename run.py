@@ -7,9 +7,13 @@ Usage::
     python3 run.py test [PYTEST OPTIONS]   # the whole test suite
     python3 run.py python SCRIPT [ARGS]    # any project script inside the venv
 
+    python3 run.py test --extra timm       # also install an optional extra, then test
+
 The first call creates ``.venv/`` beside this file and installs
 ``requirements.txt`` into it; later calls reuse it and reinstall only when
-``requirements.txt`` changed. It also builds the compiled tracker steps
+``requirements.txt`` changed. ``--extra NAME`` (directly after the command,
+repeatable) also installs ``requirements-NAME.txt``, the pinned packages of
+the package's optional extra ``NAME``, in the same way. It also builds the compiled tracker steps
 (``deep_sort/_kernels.c``, ``setup.py build_ext --inplace``) when it is
 missing or its source changed; without a C compiler the tracker runs its pure
 Python path, with the same results. Only the Python standard library is used
@@ -38,8 +42,8 @@ def _venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def _requirements_digest() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+def _requirements_digest(requirements: Path = REQUIREMENTS) -> str:
+    return hashlib.sha256(requirements.read_bytes()).hexdigest()
 
 
 def ensure_venv() -> Path:
@@ -52,12 +56,57 @@ def ensure_venv() -> Path:
         print(f"run.py: creating virtual environment in {VENV}", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("run.py: installing requirements.txt (first run takes a few minutes)", file=sys.stderr)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(REQUIREMENTS)],
-        check=True,
-    )
+    _pip_install(python, REQUIREMENTS)
     STAMP.write_text(digest + "\n")
     return python
+
+
+def ensure_extra(python: Path, name: str) -> None:
+    """Install ``requirements-NAME.txt`` (an optional extra) into ``.venv`` unless it is up to date."""
+    requirements = ROOT / f"requirements-{name}.txt"
+    stamp = VENV / f".requirements-{name}.sha256"
+    digest = _requirements_digest(requirements)
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    print(f"run.py: installing {requirements.name} (the optional extra {name!r}; the first time takes "
+          "a few minutes)", file=sys.stderr)
+    _pip_install(python, requirements)
+    stamp.write_text(digest + "\n")
+
+
+def _pip_install(python: Path, requirements: Path) -> None:
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(requirements)],
+        check=True,
+    )
+
+
+def split_extras(args: list[str]) -> tuple[list[str], list[str]]:
+    """Take the leading ``--extra NAME`` / ``--extra=NAME`` options off ``args``.
+
+    Returns
+    -------
+    (extras, rest)
+        Extra names in order, and the remaining arguments (for pytest, the demo or the script).
+
+    Raises
+    ------
+    ValueError
+        ``--extra`` without a name, or a name without its ``requirements-NAME.txt``.
+    """
+    extras = []
+    while args and (args[0] == "--extra" or args[0].startswith("--extra=")):
+        if args[0] == "--extra":
+            if len(args) < 2 or args[1].startswith("-"):
+                raise ValueError("--extra needs a name, e.g. --extra timm")
+            name, args = args[1], args[2:]
+        else:
+            name, args = args[0].split("=", 1)[1], args[1:]
+        if not (ROOT / f"requirements-{name}.txt").is_file():
+            known = sorted(p.name[len("requirements-"):-len(".txt")] for p in ROOT.glob("requirements-*.txt"))
+            raise ValueError(f"--extra {name}: no requirements-{name}.txt (extras: {', '.join(known) or 'none'})")
+        extras.append(name)
+    return extras, args
 
 
 def ensure_extension(python: Path) -> None:
@@ -104,6 +153,11 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip())
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
+    try:
+        extras, rest = split_extras(rest)
+    except ValueError as exc:
+        print(f"run.py: {exc}", file=sys.stderr)
+        return 2
     if command == "demo":
         args = ["-m", "deep_sort.demo", *rest]
     elif command == "test":
@@ -115,6 +169,8 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         python = ensure_venv()
+        for name in extras:
+            ensure_extra(python, name)
     except subprocess.CalledProcessError as exc:
         print(f"run.py: installing requirements failed (exit code {exc.returncode})", file=sys.stderr)
         return 1

@@ -126,17 +126,34 @@ class Tracks:
         return cls(*([[]] * len(fields(cls))))
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker, detection_index: np.ndarray, class_id: np.ndarray) -> Tracks:
-        """Collect the tracker's live tracks into arrays.
+    def from_tracker(
+        cls,
+        tracker: Tracker,
+        detection_index: np.ndarray,
+        class_id: np.ndarray,
+        rows: npt.NDArray[np.intp] | None = None,
+    ) -> Tracks:
+        """Collect the tracker's live tracks (or those at ``rows``) into arrays.
 
         Parameters
         ----------
         tracker : Tracker
         detection_index, class_id : ndarray of shape (len(tracker.track_id),), int64
             Per live track, in the tracker's order.
+        rows : ndarray of int, optional
+            Positions of the tracks to collect, in the tracker's order; all by default.
         """
-        return cls(tracker.track_id, tracker.to_tlwh(), tracker.state, tracker.hits, tracker.age,
-                   tracker.time_since_update, detection_index, class_id)
+        if rows is None:
+            rows = np.arange(len(tracker.track_id))
+        arrays = (tracker.track_id, tracker.to_tlwh(), tracker.state, tracker.hits, tracker.age,
+                  tracker.time_since_update, detection_index, class_id)
+        # New arrays of the right types and shapes: no need for the checks of __init__.
+        tracks = object.__new__(cls)
+        for field, array in zip(fields(cls), arrays):
+            array = array.take(rows, axis=0)
+            array.setflags(write=False)
+            object.__setattr__(tracks, field.name, array)
+        return tracks
 
     def __len__(self) -> int:
         return len(self.track_id)
@@ -355,6 +372,7 @@ class DeepSort:
         self._feature_dim: int | None = None
         self._detection_index = np.zeros(0, np.int64)  # per live track, in the tracker's order
         self._class_id = np.zeros(0, np.int64)
+        self._classes_seen = False  # class ids given since the last reset
         #: Frames passed to :meth:`update` since the start or the last :meth:`reset`.
         self.frame_count = 0
         #: Detections so far whose descriptor was all zeros (no pixels of the box in the frame).
@@ -451,7 +469,10 @@ class DeepSort:
             self._count_zero_descriptors(features)
             if features.shape[1]:
                 self._feature_dim = features.shape[1]
-        detections = Detections(tlwh[selected], scores[selected], features)
+        if features is None:
+            features = np.zeros((len(selected), 0), np.float32)
+        detections = Detections.from_checked(  # checked by _validated
+            tlwh[selected].astype(np.float64, copy=False), scores[selected], features.astype(np.float32, copy=False))
         track_ids_before, class_id_before = self._tracker.track_id, self._class_id
         with single_blas_thread():
             self._tracker.predict()
@@ -465,17 +486,19 @@ class DeepSort:
             matched_ids, matched_rows = np.array(associations, dtype=np.int64).T
             self._detection_index[np.searchsorted(track_ids, matched_ids)] = selected[matched_rows]
         self._class_id = np.full(len(track_ids), -1, np.int64)
-        if len(class_id_before):
+        if self._classes_seen and len(track_ids_before):
             before = np.searchsorted(track_ids_before, track_ids).clip(max=len(track_ids_before) - 1)
             kept = track_ids_before[before] == track_ids
             self._class_id[kept] = class_id_before[before[kept]]
         if class_ids is not None:
+            self._classes_seen = True
             matched = self._detection_index >= 0
             self._class_id[matched] = class_ids[self._detection_index[matched]]
-        tracks = self.tracks
         if return_all:
-            return tracks
-        return tracks[tracks.is_confirmed & (tracks.time_since_update <= 1)]
+            return self.tracks
+        tracker = self._tracker
+        output = ((tracker.state == TrackState.Confirmed.value) & (tracker.time_since_update <= 1)).nonzero()[0]
+        return Tracks.from_tracker(tracker, self._detection_index, self._class_id, output)
 
     def __repr__(self) -> str:
         encoder = "none" if self.encoder is None else type(self.encoder).__name__

@@ -34,3 +34,14 @@ def assignment_path(request, monkeypatch) -> str:
         cache.cache_clear()
         request.addfinalizer(cache.cache_clear)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A real local Ray with 2 CPUs for the whole session (the sweep's and descriptor generation's tests)."""
+    ray = pytest.importorskip("ray")
+    from deep_sort.distributed import package_runtime_env
+
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env=package_runtime_env())
+    yield ray
+    ray.shutdown()

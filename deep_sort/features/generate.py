@@ -545,6 +545,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output_name", default=None,
         help="Output tensor of the graph. Default: 'features', with or without an import prefix.")
+    parser.add_argument(
+        "--executor", choices=("local", "ray"), default="local",
+        help="local: this process; ray: one Ray task per sequence (a GPU per task where the backend "
+             "uses one), see docs/sweep.md. Default: %(default)s.")
+    parser.add_argument(
+        "--ray_address", default=None,
+        help="Ray cluster for --executor ray (auto, HOST:6379 or ray://HOST:10001). Default: start a local Ray.")
     parser.add_argument("--quiet", action="store_true", help="No progress bar; errors only.")
     parser.add_argument("--verbose", action="store_true", help="Log what is done and skipped.")
     return parser
@@ -561,6 +568,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.n_threads is not None and args.n_threads < 1:
         raise InputError(f"--n_threads must be >= 1, got {args.n_threads}")
     check_model_path(args.model)
+    if args.executor == "ray":
+        from ..distributed import import_ray
+
+        import_ray()
+    elif args.ray_address is not None:
+        raise InputError("--ray_address needs --executor ray")
     inputs = _inputs_read(args)
     outputs = [Path(args.output_dir) / f"{path.parent.name}.npy" for path, what in inputs.items()
                if what.startswith("image directory")]
@@ -599,24 +612,35 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"nothing to do: all {len(existing)} sequence(s) exist in {args.output_dir} "
                   "(--overwrite to redo)", file=sys.stderr)
         return 0
-    image_encoder = load_image_encoder(
-        args.model, args.backend, args.batch_size, args.input_name, args.output_name, args.n_threads,
-        args.openvino_hint,
-    )
+    encoder_options = {"backend": args.backend, "batch_size": args.batch_size, "input_name": args.input_name,
+                       "output_name": args.output_name, "n_threads": args.n_threads,
+                       "openvino_hint": args.openvino_hint}
     started = time.perf_counter()
 
     def recorded(job: SequenceJob) -> None:
         provenance.record(job.output_path, sequence_provenance(provenance, settings, job.detection_path,
                                                                job.image_filenames))
 
-    reports = generate_detections(image_encoder, jobs, progress=not args.quiet, on_written=recorded)
+    if args.executor == "ray":
+        from .distributed import generate_detections_ray
+
+        reports = generate_detections_ray(jobs, args.model, encoder_options, args.ray_address,
+                                          progress=not args.quiet)
+        for job in jobs:  # written by this process as the tasks finished
+            recorded(job)
+        backend = f"{args.backend} backend on Ray"
+    else:
+        image_encoder = load_image_encoder(args.model, **encoder_options)
+        started = time.perf_counter()
+        reports = generate_detections(image_encoder, jobs, progress=not args.quiet, on_written=recorded)
+        backend = image_encoder.backend
     seconds = time.perf_counter() - started
     if not args.quiet:
         n_crops = sum(report.n_detections for report in reports)
         n_zero = sum(report.n_empty_patches + report.n_missing_images for report in reports)
         print(
             f"wrote {len(reports)} sequence(s) to {args.output_dir}: {n_crops} detections in "
-            f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {image_encoder.backend})"
+            f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {backend})"
             + (f", {n_zero} zero descriptors" if n_zero else "")
             + (f"; {len(existing)} existing skipped" if existing else ""),
             file=sys.stderr,
