@@ -46,6 +46,10 @@ def _forget(name: str) -> None:
         _live.discard(name)
 
 
+#: Register a file this process must remove if it ends abruptly (a lock file), and forget it again.
+register_temporary, forget_temporary = _register, _forget
+
+
 def remove_live_temporaries() -> None:
     """Remove every temporary file or directory this process is writing right now.
 

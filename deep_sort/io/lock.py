@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+from .atomic import forget_temporary, register_temporary
 from .errors import InputError, os_reason
 
 try:
@@ -58,29 +60,59 @@ def _try_lock(fd: int, path: Path) -> None:
         raise _busy(path, fd) from None
 
 
-@contextlib.contextmanager
-def _locked_file(lock_path: Path, shown: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path`` (created; removed on exit)."""
+def _open_and_lock(lock_path: Path, shown: Path) -> int:
+    """Open (creating if needed) and lock ``lock_path``; return the descriptor."""
     while True:
+        created = False
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+                created = True
+            except FileExistsError:
+                fd = os.open(lock_path, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # removed by its holder in between
         except OSError as exc:
             raise InputError(f"{shown}: cannot write here ({os_reason(exc)})") from None
         try:
             _try_lock(fd, shown)
-            # The previous holder may have removed the file between our open and lock.
-            if os.path.exists(lock_path) and os.path.samestat(os.fstat(fd), os.stat(lock_path)):
-                break
         except BaseException:
             os.close(fd)
+            if created:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock_path)
             raise
+        # The previous holder may have removed the file between our open and lock.
+        if os.path.exists(lock_path) and os.path.samestat(os.fstat(fd), os.stat(lock_path)):
+            return fd
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked_file(lock_path: Path, shown: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (created; removed on exit).
+
+    The lock is taken with SIGINT and SIGTERM blocked and the file is
+    registered with :func:`deep_sort.io.atomic.register_temporary` at once:
+    a signal can neither leave a lock file behind nor skip its removal.
+    """
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    fd = None
     try:
+        fd = _open_and_lock(lock_path, shown)
+        register_temporary(os.fspath(lock_path))
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        mask = None
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path)
-        os.close(fd)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path)
+            forget_temporary(os.fspath(lock_path))
+            os.close(fd)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,13 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .atomic import make_directory, remove_stale_temporaries, resolve_output
+from .atomic import (
+    forget_temporary,
+    make_directory,
+    register_temporary,
+    remove_stale_temporaries,
+    resolve_output,
+)
 from .errors import InputError, os_reason
 from .lock import lock_directory, lock_file
 
@@ -100,11 +106,15 @@ def check_writable_directory(directory: str | os.PathLike[str], output: str | os
         what = "it is a file" if ancestor == directory.absolute() else f"{ancestor} is a file"
         raise InputError(f"{shown}: {what}")
     probe = ancestor / f".deep_sort-probe-{os.getpid()}-{os.urandom(4).hex()}"
+    register_temporary(os.fspath(probe))  # removed even if a signal ends the process right here
     try:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
         raise InputError(f"{shown} ({os_reason(exc)})") from None
-    os.unlink(probe)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+        forget_temporary(os.fspath(probe))
 
 
 def check_output_file(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
