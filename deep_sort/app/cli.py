@@ -1,7 +1,23 @@
-"""Shared plumbing for the command-line entry points."""
+"""Shared plumbing for the command-line tools: argument parsing, logging, exit codes.
+
+Every tool of the project follows the same conventions, implemented here
+once:
+
+- options are spelled with underscores, as in the published tools
+  (``--min_confidence``); the dashed spelling (``--min-confidence``) is
+  accepted as an alias;
+- a mistyped option gets a close-match suggestion, and every usage error is
+  one line (``error: ...``) with exit code 2;
+- ``usage:`` lines name the program as the user started it (the console
+  script, ``python -m MODULE`` or the script);
+- ``--quiet`` hides progress bars only; warnings and errors are always shown;
+- bad input (:class:`~deep_sort.io.errors.InputError`) is one line on
+  stderr and exit code 2, Ctrl-C exits with 130.
+"""
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -12,23 +28,29 @@ from ..io.errors import InputError
 
 #: Exit code for bad input (files, arguments), as argparse uses for usage errors.
 EXIT_BAD_INPUT = 2
+#: Exit code after Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
     """Call ``main(argv)``; turn bad input into a one-line error and exit code 2.
 
-    :class:`~deep_sort.io.errors.InputError` (and so ``MOTFormatError``) is
-    printed as ``error: <message>`` on stderr, without a traceback. Ctrl-C
-    exits with 130. Anything else is a bug and keeps its traceback.
+    :class:`~deep_sort.io.errors.InputError` (and so ``MOTFormatError`` and
+    :class:`~deep_sort.extras.MissingExtraError`) is printed as
+    ``error: <message>`` on stderr, without a traceback. Ctrl-C exits with
+    130. A ``SystemExit`` (argparse's usage errors and ``--help``) becomes
+    its exit code. Anything else is a bug and keeps its traceback.
     """
     try:
         return main(argv)
+    except SystemExit as exc:  # argparse: usage errors (already printed), --help
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def exit_now(code: int) -> NoReturn:
@@ -49,10 +71,119 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def program_name(script: str, module: str) -> str:
+    """Return how the user started this tool, for ``usage:`` lines and messages.
+
+    Parameters
+    ----------
+    script : str
+        The script as documented (``deep_sort_app.py``, ``tools/freeze_model.py``);
+        also the answer when the tool runs in-process (tests, the demo).
+    module : str
+        The module holding the tool's ``main`` (its ``__name__``, so
+        ``"__main__"`` when it runs as ``python -m``).
+
+    Returns
+    -------
+    str
+        The console script (``deep-sort-app``), ``python -m MODULE``, the
+        script, or a launcher's name for itself (``python3 run.py demo``).
+    """
+    invoked = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    base = os.path.basename(invoked)
+    stem = base[:-4] if base.lower().endswith(".exe") else base
+    if stem.startswith("deep-sort-"):
+        return stem
+    if base and base == os.path.basename(script):
+        return script
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if main_spec is not None and module in ("__main__", main_spec.name):
+        return f"python -m {main_spec.name}"
+    if " " in invoked and os.sep not in invoked:  # a launcher named itself (run.py)
+        return invoked
+    return script
+
+
+def _option_key(option: str) -> str:
+    return option.lstrip("-").replace("-", "_").lower()
+
+
+class ToolParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` with the project's conventions (see the module docstring).
+
+    Parameters
+    ----------
+    script : str
+        The script as documented, see :func:`program_name`.
+    module : str
+        The module holding the tool's ``main``.
+    **kwargs
+        Passed to ``argparse.ArgumentParser`` (``description``, ...).
+    """
+
+    def __init__(self, script: str, module: str, **kwargs) -> None:
+        kwargs.setdefault("prog", program_name(script, module))
+        super().__init__(**kwargs)
+
+    def add_progress_options(self, verbose: bool = True) -> None:
+        """Add ``--quiet`` (no progress bars) and, with ``verbose``, ``--verbose``."""
+        self.add_argument("--quiet", action="store_true",
+                          help="No progress bars (warnings, errors and the closing line are still shown).")
+        if verbose:
+            self.add_argument("--verbose", action="store_true", help="Also log what is done and skipped.")
+
+    def _canonical(self, token: str) -> str:
+        """The registered spelling of an option token (``--no-images`` -> ``--no_images``)."""
+        if not token.startswith("--") or token == "--":
+            return token
+        name, equals, value = token.partition("=")
+        if name in self._option_string_actions:
+            return token
+        for alias in ("--" + name[2:].replace("-", "_"), "--" + name[2:].replace("_", "-")):
+            if alias in self._option_string_actions:
+                return alias + equals + value
+        return token
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: D102 -- argparse's
+        args = list(sys.argv[1:] if args is None else args)
+        end = args.index("--") if "--" in args else len(args)
+        args[:end] = [self._canonical(token) for token in args[:end]]
+        return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None):  # noqa: D102 -- argparse's
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(self._unrecognized(extras))
+        return namespace
+
+    def _unrecognized(self, extras: list[str]) -> str:
+        """One message for the unknown arguments, with a close match for each mistyped option."""
+        known = {_option_key(option): option for option in self._option_string_actions if option.startswith("--")}
+        problems = []
+        for token in extras:
+            if not token.startswith("-") or token == "--":
+                continue
+            name = token.partition("=")[0]
+            match = difflib.get_close_matches(_option_key(name), list(known), n=1, cutoff=0.7)
+            problems.append(f"unknown option {name}" + (f", did you mean {known[match[0]]}?" if match else ""))
+        if not problems:
+            return f"unexpected argument(s): {' '.join(extras)}"
+        return "; ".join(problems)
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line, ``error: MESSAGE (see PROG --help)``, and exit with code 2."""
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see {self.prog} --help)\n")
+
+
 def parse_bool(text: str) -> bool:
     """Parse the published tools' boolean option values (``--display True``).
 
     Accepts true/false, yes/no, 1/0, on/off in any case.
+
+    Examples
+    --------
+    >>> parse_bool("True"), parse_bool("off")
+    (True, False)
     """
     value = text.strip().lower()
     if value in {"true", "yes", "1", "on"}:
@@ -90,7 +221,13 @@ non_negative_int = int_at_least(0)
 
 
 class _StderrHandler(logging.StreamHandler):
-    """A stream handler that writes to whatever ``sys.stderr`` is when a record arrives."""
+    """Write records to the current ``sys.stderr``, above any progress bar.
+
+    With tqdm loaded, records go through ``tqdm.write``, which clears the
+    bars, writes the line and draws them again; the tools need no other
+    redirection (tqdm's ``logging_redirect_tqdm`` would add a second,
+    unformatted handler to the root logger and print every record twice).
+    """
 
     @property
     def stream(self):  # type: ignore[override]
@@ -100,27 +237,50 @@ class _StderrHandler(logging.StreamHandler):
     def stream(self, value) -> None:
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm_module = sys.modules.get("tqdm")
+        if tqdm_module is None:
+            super().emit(record)
+            return
+        try:
+            tqdm_module.tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # noqa: BLE001 -- logging must never raise
+            self.handleError(record)
+
 
 _handler: logging.Handler | None = None
+_verbose = False
 
 
-def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
-    """Log the tools' warnings (or info with ``verbose``; errors only with ``quiet``) to stderr.
+def configure_logging(verbose: bool = False) -> None:
+    """Log the tools' warnings and errors (and info with ``verbose``) to stderr.
 
     Adds one stderr handler of its own to the ``deep_sort`` logger (once) and
-    sets that handler's level on every call, so a later call with other
-    options takes effect. The ``deep_sort`` logger itself is set to INFO
-    with ``verbose`` and to WARNING otherwise, never higher: a quiet run
-    does not silence the library's warnings for later callers, and a third
-    party raising the root logger's level (OpenVINO's model reader sets it
-    to ERROR) does not hide the tools' warnings. The root logger and other
-    libraries' logging are left as they are.
+    sets its level on every call, so a later call with other options takes
+    effect. The ``deep_sort`` logger itself is set to INFO with ``verbose``
+    and to WARNING otherwise, never higher: a third party raising the root
+    logger's level (OpenVINO's model reader sets it to ERROR) does not hide
+    the tools' warnings. The root logger and other libraries' logging are
+    left as they are. ``--quiet`` does not come here: it hides progress
+    bars, never warnings.
     """
-    global _handler
+    global _handler, _verbose
     logger = logging.getLogger("deep_sort")
     if _handler is None:
         _handler = _StderrHandler()
         _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         logger.addHandler(_handler)
-    _handler.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
-    logger.setLevel(logging.INFO if verbose and not quiet else logging.WARNING)
+    level = logging.INFO if verbose else logging.WARNING
+    _handler.setLevel(level)
+    logger.setLevel(level)
+    _verbose = verbose
+
+
+def worker_logging() -> tuple[Callable[[bool], None], tuple[bool]]:
+    """Return ``(initializer, initargs)`` that give worker processes this process's logging.
+
+    For ``ProcessPoolExecutor(initializer=..., initargs=...)``: without it a
+    spawned worker has no handler, and Python's last-resort handler prints
+    its warnings without the ``WARNING:`` prefix.
+    """
+    return configure_logging, (_verbose,)

@@ -1,4 +1,4 @@
-"""Track one MOT sequence: the published app's per-frame loop (SPEC.md section 2)."""
+"""Track one MOT sequence: the published app's per-frame loop (docs/algorithm.md)."""
 from __future__ import annotations
 
 import logging
@@ -26,7 +26,7 @@ FrameCallback = Callable[[int, list[Detection], Tracker], "bool | None"]
 
 
 def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
-    """Turn one frame's detection rows into the tracker's input (steps 1-2 of SPEC section 2).
+    """Turn one frame's detection rows into the tracker's input (steps 1-2 of the per-frame loop, docs/algorithm.md).
 
     The per-frame reading of the app's detection handling: :func:`iterate_tracking`
     gives every frame the same detections, with the filters and conversions

@@ -6,7 +6,6 @@ video is rendered; sequences are rendered in parallel worker processes.
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import multiprocessing
 import os
@@ -17,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..io.errors import InputError
-from .cli import configure_logging, positive_int
+from .cli import ToolParser, configure_logging, positive_int, run_main, worker_logging
 from .show import (
     RenderOptions,
     ShowInputs,
     add_render_arguments,
+    check_render_dependencies,
     load_inputs,
     render_options,
     render_video,
@@ -141,12 +141,13 @@ def render_job(job: VideoJob, progress: bool = False, progress_position: int = 0
     return job.inputs.seq_info.name, n_frames
 
 
-def _worker_init() -> None:
+def _worker_init(verbose: bool) -> None:
     # Each process encodes one video; OpenCV's own thread pool would only
     # oversubscribe the cores the pool already uses.
     import cv2
 
     cv2.setNumThreads(1)
+    configure_logging(verbose)
 
 
 def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
@@ -169,7 +170,7 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
         # spawn, not fork: forking a process that has OpenCV's threads running can deadlock.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                                 initializer=_worker_init) as executor:
+                                 initializer=_worker_init, initargs=worker_logging()[1]) as executor:
             futures = [executor.submit(render_job, job) for job in jobs]
             try:
                 for future in as_completed(futures):
@@ -183,10 +184,10 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:
     return total_frames
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the generate_videos.py argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="generate_videos.py",
+    parser = ToolParser(
+        "generate_videos.py", __name__,
         description="Render one video per tracker result file: OUTPUT_DIR/SEQ.mp4 for every "
                     "RESULT_DIR/SEQ.txt whose sequence MOT_DIR/SEQ exists. Needs no screen.",
     )
@@ -207,17 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run generate_videos.py; return the exit code (bad input raises InputError)."""
-    args = build_parser().parse_args(argv)
-    configure_logging(args.quiet, args.verbose)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_render_dependencies(parser.prog, args)
+    configure_logging(verbose=args.verbose)
     plan = plan_videos(args.mot_dir, args.result_dir, args.output_dir, render_options(args),
                        show_gt=args.show_gt, show_detections=args.show_detections,
                        frame_range=args.frames, overwrite=args.overwrite, sequences=args.sequences)
     n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet)
-    if not args.quiet:
-        summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
-        if plan.skipped_existing:
-            summary += f"; {len(plan.skipped_existing)} existing skipped (--overwrite to redo)"
-        if plan.without_sequence:
-            summary += f"; {len(plan.without_sequence)} result file(s) without sequence"
-        print(summary, file=sys.stderr)
+    summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
+    if plan.skipped_existing:
+        summary += f"; {len(plan.skipped_existing)} existing reused (--overwrite to redo)"
+    if plan.without_sequence:
+        summary += f"; {len(plan.without_sequence)} result file(s) without sequence"
+    print(summary, file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

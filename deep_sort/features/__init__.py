@@ -3,8 +3,8 @@
 - :mod:`.patches`: crop + resize as the published tool does (OpenCV).
 - :mod:`.encoder`: TensorFlow / OpenVINO / onnxruntime backends, :func:`create_box_encoder`.
 - :mod:`.mars_small128`: the network rebuilt without tf_slim (frozen-graph writer).
-- :mod:`.generate`, :mod:`.freeze`: ``main()`` of ``tools/generate_detections.py``
-  and ``tools/freeze_model.py``.
+- :mod:`.generate`: descriptors for every detection of a split (the library of
+  ``tools/generate_detections.py``, whose command line is in :mod:`deep_sort.app`).
 
 Names are loaded on first use, so importing this package imports neither
 OpenCV nor a deep-learning framework.

@@ -1,11 +1,12 @@
-"""``tools/generate_detections.py``: append appearance descriptors to MOTChallenge detections.
+"""Append appearance descriptors to the detections of a MOTChallenge split.
 
-For every sequence ``SEQ`` of a split, the rows of ``SEQ/det/det.txt`` (or
-``--detection_dir/SEQ/det/det.txt``) are read, the image patch of every box
-is cut as SPEC.md section 6 says, the frozen appearance network computes a
-descriptor per patch, and ``--output_dir/SEQ.npy`` is written: float64,
-N x (10 + D), row i = det.txt row i (first 10 columns) followed by its
-descriptor, in det.txt row order.
+The library behind ``tools/generate_detections.py`` (whose command line is
+:mod:`deep_sort.app.generate_detections`). For every sequence ``SEQ`` of a
+split, the rows of ``SEQ/det/det.txt`` (or ``DETECTION_DIR/SEQ/det/det.txt``)
+are read, the image patch of every box is cut (:mod:`.patches`), the frozen
+appearance network computes a descriptor per patch, and ``OUTPUT_DIR/SEQ.npy``
+is written: float64, N x (10 + D), row i = det.txt row i (first 10 columns)
+followed by its descriptor, in det.txt row order.
 
 Speed: a producer thread decodes the JPEG frames and cuts patches into
 batches (spanning frames) while the network runs on the previous batch; the
@@ -18,7 +19,6 @@ all-zero descriptor, counted in a warning: boxes without image pixels, and
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import queue
 import sys
@@ -34,16 +34,7 @@ import numpy.typing as npt
 from ..io.atomic import atomic_write
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, frame_offsets, load_mot_text, read_sequence
-from .encoder import (
-    BACKENDS,
-    DEFAULT_BATCH_SIZE,
-    ONNX_BACKEND,
-    OPENVINO_HINTS,
-    ImageEncoder,
-    check_model_path,
-    default_n_threads,
-    load_image_encoder,
-)
+from .encoder import ImageEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -414,14 +405,13 @@ def generate_detections(
         One per job, in order. Incomplete sequences are also logged as warnings.
     """
     from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
 
     reports = []
     bar = tqdm(
         total=sum(len(job.rows) for job in jobs), unit="crop", disable=not progress,
         file=sys.stderr, smoothing=0.05,
     )
-    with bar, logging_redirect_tqdm():
+    with bar:
         for job in jobs:
             bar.set_description(job.name)
             features, report = encode_sequence(job, image_encoder, bar.update)
@@ -434,101 +424,3 @@ def generate_detections(
             )
             reports.append(report)
     return reports
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of ``tools/generate_detections.py``."""
-    parser = argparse.ArgumentParser(
-        description="Append appearance descriptors (mars-small128) to the detections of a "
-        "MOTChallenge split: writes OUTPUT_DIR/SEQ.npy, N x (10 + 128), det.txt rows in order.",
-    )
-    parser.add_argument(
-        "--model", default="resources/networks/mars-small128.pb",
-        help="Frozen TensorFlow graph (.pb). Default: %(default)s.")
-    parser.add_argument(
-        "--mot_dir", required=True,
-        help="MOTChallenge split directory (train or test), one subdirectory per sequence.")
-    parser.add_argument(
-        "--detection_dir", default=None,
-        help="Read DETECTION_DIR/SEQ/det/det.txt instead of MOT_DIR/SEQ/det/det.txt.")
-    parser.add_argument(
-        "--output_dir", default="detections",
-        help="Directory for SEQ.npy (created). Default: %(default)s.")
-    parser.add_argument(
-        "--sequences", nargs="+", default=None, metavar="SEQ",
-        help="Only these sequences (directory names). Default: every sequence with detections.")
-    parser.add_argument(
-        "--overwrite", action="store_true",
-        help="Encode sequences whose SEQ.npy exists too (default: skip them, so a re-run resumes).")
-    parser.add_argument(
-        "--skip_missing_images", action="store_true",
-        help="Give detections in frames without an image all-zero descriptors instead of failing.")
-    parser.add_argument(
-        "--backend", choices=("auto",) + BACKENDS + (ONNX_BACKEND,), default="auto",
-        help="Inference backend; auto = onnxruntime for a .onnx model, else the fastest installed "
-             "(openvino, else tensorflow). Default: %(default)s.")
-    parser.add_argument(
-        "--openvino_hint", choices=OPENVINO_HINTS, default=OPENVINO_HINTS[0],
-        help="OpenVINO PERFORMANCE_HINT: THROUGHPUT runs one stream per core with several "
-             "batches in flight, LATENCY one stream on all cores. Default: %(default)s.")
-    parser.add_argument(
-        "--batch_size", type=int, default=DEFAULT_BATCH_SIZE,
-        help="Patches per inference call. Default: %(default)s.")
-    parser.add_argument(
-        "--n_threads", type=int, default=None,
-        help="Inference threads. Default: all CPUs available to the process (%d here)."
-             % default_n_threads())
-    parser.add_argument(
-        "--input_name", default=None,
-        help="Input tensor of the graph. Default: 'images', with or without an import prefix.")
-    parser.add_argument(
-        "--output_name", default=None,
-        help="Output tensor of the graph. Default: 'features', with or without an import prefix.")
-    parser.add_argument("--quiet", action="store_true", help="No progress bar; errors only.")
-    parser.add_argument("--verbose", action="store_true", help="Log what is done and skipped.")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run generate_detections; return the exit code."""
-    from ..app.cli import configure_logging
-
-    args = build_parser().parse_args(argv)
-    configure_logging(quiet=args.quiet, verbose=args.verbose)
-    if args.batch_size < 1:
-        raise InputError(f"--batch_size must be >= 1, got {args.batch_size}")
-    if args.n_threads is not None and args.n_threads < 1:
-        raise InputError(f"--n_threads must be >= 1, got {args.n_threads}")
-    check_model_path(args.model)
-    jobs, existing = plan_sequences(
-        args.mot_dir, args.output_dir, args.detection_dir, args.sequences,
-        args.overwrite, args.skip_missing_images,
-    )
-    if existing:
-        logger.info(
-            "skipping %d sequence(s) whose output exists (--overwrite to redo): %s",
-            len(existing), ", ".join(existing),
-        )
-    if not jobs:
-        if not args.quiet:
-            print(f"nothing to do: all {len(existing)} sequence(s) exist in {args.output_dir} "
-                  "(--overwrite to redo)", file=sys.stderr)
-        return 0
-    image_encoder = load_image_encoder(
-        args.model, args.backend, args.batch_size, args.input_name, args.output_name, args.n_threads,
-        args.openvino_hint,
-    )
-    started = time.perf_counter()
-    reports = generate_detections(image_encoder, jobs, progress=not args.quiet)
-    seconds = time.perf_counter() - started
-    if not args.quiet:
-        n_crops = sum(report.n_detections for report in reports)
-        n_zero = sum(report.n_empty_patches + report.n_missing_images for report in reports)
-        print(
-            f"wrote {len(reports)} sequence(s) to {args.output_dir}: {n_crops} detections in "
-            f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {image_encoder.backend})"
-            + (f", {n_zero} zero descriptors" if n_zero else "")
-            + (f"; {len(existing)} existing skipped" if existing else ""),
-            file=sys.stderr,
-        )
-    return 0

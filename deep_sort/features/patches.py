@@ -1,4 +1,4 @@
-"""Cut the image patch of a detection box for the appearance network (SPEC.md section 6).
+"""Cut the image patch of a detection box for the appearance network (docs/algorithm.md, appearance descriptor).
 
 The crop reproduces the published tool exactly: the box is widened or
 narrowed about its centre to the patch aspect ratio (keeping its height),

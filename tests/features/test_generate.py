@@ -13,7 +13,7 @@ import pytest
 from feature_helpers import detection_rows, run_graph, spec_patch
 
 from deep_sort.app.cli import run_main
-from deep_sort.features.generate import main
+from deep_sort.app.generate_detections import main
 
 pytest.importorskip("tensorflow")
 
@@ -129,7 +129,7 @@ def test_unreadable_image_is_a_one_line_error(mot_split, frozen_model, tmp_path,
         (["--model", "{tmp}/none.pb"], "error: {tmp}/none.pb: model file does not exist"),
         (["--input_name", "pixels"], "no input tensor named 'pixels'"),
         (["--sequences", "SEQ-Z"], "no sequence directory SEQ-Z"),
-        (["--batch_size", "0"], "--batch_size must be >= 1"),
+        (["--batch_size", "0"], "--batch_size: expected a number >= 1, got 0"),
         (["--mot_dir", "{tmp}/nowhere"], "error: {tmp}/nowhere: --mot_dir is not a directory"),
     ],
     ids=["missing model", "wrong input name", "unknown sequence", "batch size", "missing split"],
