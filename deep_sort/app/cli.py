@@ -94,11 +94,11 @@ def program_name(script: str, module: str) -> str:
     stem = base[:-4] if base.lower().endswith(".exe") else base
     if stem.startswith("deep-sort-"):
         return stem
-    if base and base == os.path.basename(script):
-        return script
     main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     if main_spec is not None and module in ("__main__", main_spec.name):
         return f"python -m {main_spec.name}"
+    if base and base == os.path.basename(script):
+        return script
     if " " in invoked and os.sep not in invoked:  # a launcher named itself (run.py)
         return invoked
     return script
