@@ -252,7 +252,7 @@ _handler: logging.Handler | None = None
 _verbose = False
 
 
-def configure_logging(verbose: bool = False) -> None:
+def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
     """Log the tools' warnings and errors (and info with ``verbose``) to stderr.
 
     Adds one stderr handler of its own to the ``deep_sort`` logger (once) and
@@ -261,8 +261,16 @@ def configure_logging(verbose: bool = False) -> None:
     and to WARNING otherwise, never higher: a third party raising the root
     logger's level (OpenVINO's model reader sets it to ERROR) does not hide
     the tools' warnings. The root logger and other libraries' logging are
-    left as they are. ``--quiet`` does not come here: it hides progress
-    bars, never warnings.
+    left as they are.
+
+    Parameters
+    ----------
+    quiet : bool
+        The tool's ``--quiet``. It hides progress bars, which the tool draws
+        itself, and never warnings: accepted here so that every tool can pass
+        its options alike, without effect on logging.
+    verbose : bool
+        Also log info messages.
     """
     global _handler, _verbose
     logger = logging.getLogger("deep_sort")
@@ -276,11 +284,11 @@ def configure_logging(verbose: bool = False) -> None:
     _verbose = verbose
 
 
-def worker_logging() -> tuple[Callable[[bool], None], tuple[bool]]:
+def worker_logging() -> tuple[Callable[[bool, bool], None], tuple[bool, bool]]:
     """Return ``(initializer, initargs)`` that give worker processes this process's logging.
 
     For ``ProcessPoolExecutor(initializer=..., initargs=...)``: without it a
     spawned worker has no handler, and Python's last-resort handler prints
     its warnings without the ``WARNING:`` prefix.
     """
-    return configure_logging, (_verbose,)
+    return configure_logging, (False, _verbose)

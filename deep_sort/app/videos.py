@@ -141,13 +141,13 @@ def render_job(job: VideoJob, progress: bool = False, progress_position: int = 0
     return job.inputs.seq_info.name, n_frames
 
 
-def _worker_init(verbose: bool) -> None:
+def _worker_init(quiet: bool, verbose: bool) -> None:
     # Each process encodes one video; OpenCV's own thread pool would only
     # oversubscribe the cores the pool already uses.
     import cv2
 
     cv2.setNumThreads(1)
-    configure_logging(verbose)
+    configure_logging(quiet, verbose)
 
 
 def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True) -> int:

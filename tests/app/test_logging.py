@@ -51,3 +51,9 @@ def test_a_record_during_a_progress_bar_is_printed_once(capsys):
         bar.update(3)
     err = capsys.readouterr().err
     assert err.count("SEQ: broken") == 1 and "ERROR: SEQ: broken" in err
+
+
+def test_quiet_does_not_hide_warnings(capsys):
+    configure_logging(quiet=True)
+    LOGGER.warning("a skipped sequence")
+    assert capsys.readouterr().err == "WARNING: a skipped sequence\n"
