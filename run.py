@@ -6,6 +6,7 @@ Usage::
     python3 run.py demo [DEMO OPTIONS]                    # the end-to-end demo on generated data
     python3 run.py test [--extra NAME]... [PYTEST ARGS]   # the test suite (with optional extras)
     python3 run.py python SCRIPT [ARGS]                   # any project script inside the venv
+    python3 run.py test --extra timm                      # e.g.: also install the [timm] extra, then test
 
 The first call creates ``.venv/`` beside this file, installs the pinned
 ``requirements.txt`` into it and then the project itself (editable,
@@ -14,9 +15,9 @@ The first call creates ``.venv/`` beside this file, installs the pinned
 and reinstall only what changed. ``source .venv/bin/activate`` gives a shell
 inside the same environment.
 
-``test --extra NAME`` first installs the extra ``NAME`` of ``pyproject.toml``
-into ``.venv`` (from the pinned ``requirements-NAME.txt`` when that file
-exists); ``--extra`` may be repeated.
+``--extra NAME`` (directly after the command, repeatable) first installs the
+extra ``NAME`` of ``pyproject.toml`` into ``.venv``, from the pinned
+``requirements-NAME.txt`` when that file exists.
 
 It also builds the optional compiled modules that ``setup.py`` declares
 (``setup.py build_ext --inplace``) when they are missing or their sources
@@ -218,18 +219,16 @@ def main(argv: list[str]) -> int:
     if command not in {"demo", "test", "python"}:
         print(f"run.py: unknown command {command!r} (expected demo, test or python)", file=sys.stderr)
         return EXIT_USAGE
-    extras: list[str] = []
-    if command == "test":
-        try:
-            extras, rest = split_extras(rest)
-        except ValueError as exc:
-            print(f"run.py: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        unknown = sorted(set(extras) - set(declared_extras()))
-        if unknown:
-            print(f"run.py: unknown extra {', '.join(unknown)} (pyproject.toml declares "
-                  f"{', '.join(declared_extras())})", file=sys.stderr)
-            return EXIT_USAGE
+    try:
+        extras, rest = split_extras(rest)
+    except ValueError as exc:
+        print(f"run.py: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = sorted(set(extras) - set(declared_extras()))
+    if unknown:
+        print(f"run.py: unknown extra {', '.join(unknown)} (pyproject.toml declares "
+              f"{', '.join(declared_extras())})", file=sys.stderr)
+        return EXIT_USAGE
     try:
         python = ensure_venv()
         ensure_project(python)

@@ -1,49 +1,50 @@
 #!/usr/bin/env python3
-"""Measure tracking speed: whole-process frames/s and per-frame time.
+"""Measure tracking speed: whole process against the published reading, and per frame.
 
-For each scene (generated once with :mod:`deep_sort.synthetic` into
-``--work_dir``: seqinfo.ini, det/, gt/ and a float32 ``.npy`` with 128-d
-descriptors, no images) this prints:
+Scenes (generated once with :mod:`deep_sort.synthetic` into ``--work_dir``:
+seqinfo.ini, det/, gt/ and the detection ``.npy`` with 128-d descriptors, no
+images):
 
-- whole process: frames / wall time of ``deep_sort_app.py --display False
-  --quiet`` run as a subprocess (interpreter start, imports, loading,
-  tracking, writing the result file), median over ``--runs`` runs, and the
-  largest peak RSS of those runs;
-- per frame: wall time of each frame in-process (filtering, NMS,
-  ``Tracker.predict`` and ``Tracker.update``) as p50 / p90 / p99 and the
-  in-process frames/s;
-- with ``--frames`` large (e.g. 20000): the median frame time (wall and CPU)
-  of every 1000 frames, first and last, and the process RSS before
-  tracking, after 1000 frames and at the end, to show that the cost per
-  frame and the memory do not grow with the sequence length.
+- ``dense``: MOT16-04-like, ~28 detections and ~45 tracks per frame, 1050 frames;
+- ``mot20``: MOT20-like, ~95 detections and ~150 people per frame, 500 frames;
+- ``clutter``: many confident false positives (tentative tracks born and
+  dying every frame) and long occlusions (tracks lost until ``max_age``),
+  1050 frames, tracked with unbounded galleries (``--nn_budget None``).
 
-Scenes: ``dense`` (:meth:`SceneConfig.dense_mot16_04_like`, MOT16-04-like:
-~28 detections and ~45 tracks per frame, 1050 frames) and ``mot20``
-(:meth:`SceneConfig.mot20_like`, ~95 detections and ~150 people per frame,
-500 frames). Tracker options default to the paper settings
-(``--min_confidence 0.3 --nn_budget 100``).
+Each scene is measured with its ``.npy`` in float32 and in float64, at the
+paper's settings (``--min_confidence 0.3 --nn_budget 100``; ``clutter``:
+``--nn_budget None``). For each:
 
-``--baseline_root DIR`` also times the ``deep_sort_app.py`` of another
-checkout (e.g. the published-equivalent reference) on the same files, and
-checks that both write identical result files.
+- whole process: wall and CPU time of ``deep_sort_app.py --display False
+  --quiet`` as a subprocess (interpreter start, imports, loading, tracking,
+  writing the result file), median over ``--runs`` runs, next to the same
+  run of the published app read plainly (``tests/oracle.py``, with BLAS on
+  one thread, its fastest setting here) and, with ``--baseline_root``, of
+  another checkout; the apps alternate run by run so that slow phases of a
+  shared machine hit all of them; the result files must be identical;
+- per frame, in process: the app's loop (selection, ``Tracker.predict``,
+  ``Tracker.update``) and the online API (``DeepSort.update`` fed the same
+  rows), p50 / p90 / p99 of every frame's wall time;
+- with ``--frames`` large (e.g. 20000): the median frame time of every 1000
+  frames, first and last, and the process RSS before tracking, after 1000
+  frames and at the end (cost and memory must not grow with the length).
 
-The timed checkouts are byte-compiled first (``compileall``, as ``pip
-install`` and ``run.py`` do), so that no run pays for compiling the sources
-even where ``PYTHONDONTWRITEBYTECODE`` is set. Which tracker path runs
-(compiled ``deep_sort._speedups`` or pure Python) is printed; set
-``DEEP_SORT_PURE_PYTHON=1`` to time the pure Python path.
+Which path runs (compiled ``deep_sort._kernels`` or pure Python) is printed;
+``DEEP_SORT_PURE_PYTHON=1`` selects the pure Python path. Every timed
+checkout is byte-compiled first (as ``pip install`` and ``run.py`` do).
 
 On a shared machine other processes distort timings. Each measurement
 records the CPUs the rest of the machine used meanwhile (from
 ``/proc/stat``, printed as ``load``); before each one the script waits for a
 quiet second, and a measurement above ``--max_other_load`` is repeated (the
-quietest of ``--attempts`` is kept).
+quietest of ``--attempts`` is kept). CPU times are less disturbed than wall
+times and are printed next to them.
 
 Usage::
 
     python benchmarks/track_speed.py
-    python benchmarks/track_speed.py --scenes dense --frames 20000 --runs 1
-    python benchmarks/track_speed.py --baseline_root /tmp/reference_checkout --runs 5
+    python benchmarks/track_speed.py --scenes dense --dtypes float32 --frames 20000 --runs 1 --no_oracle
+    python benchmarks/track_speed.py --baseline_root /tmp/other_checkout --runs 5
 """
 from __future__ import annotations
 
@@ -61,27 +62,31 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deep_sort.app.pipeline import iterate_tracking  # noqa: E402
+from deep_sort import DeepSort  # noqa: E402
+from deep_sort.app.pipeline import frame_range, iterate_tracking  # noqa: E402
 from deep_sort.config import TrackingConfig  # noqa: E402
-from deep_sort.io.mot import load_detections, read_sequence  # noqa: E402
-from deep_sort.synthetic import SceneConfig, generate_scene, write_detection_npy, write_sequence  # noqa: E402
+from deep_sort.io.mot import frame_offsets, load_detections, read_sequence  # noqa: E402
+from deep_sort.synthetic import PRESETS, generate_scene, write_detection_npy, write_sequence  # noqa: E402
 
-PRESETS = {"dense": SceneConfig.dense_mot16_04_like, "mot20": SceneConfig.mot20_like}
+SCENES = {"dense": {}, "mot20": {}, "clutter": {"nn_budget": None}}
 #: Frames at the start and at the end of a long run compared for growth.
 WINDOW = 1000
 
 
-def ensure_scene(work_dir: Path, preset: str, n_frames: int | None, seed: int) -> tuple[Path, Path]:
-    """Generate (once) the sequence directory and the detection .npy of a preset."""
+def ensure_scene(work_dir: Path, preset: str, n_frames: int | None, seed: int) -> tuple[Path, dict[str, Path]]:
+    """Generate (once) the sequence directory and its detection files, float32 and float64."""
     config = PRESETS[preset](seed=seed) if n_frames is None else PRESETS[preset](n_frames=n_frames, seed=seed)
     name = f"{preset}-{config.n_frames}-s{seed}"
-    sequence_dir, detection_file = work_dir / name, work_dir / f"{name}.npy"
-    if not detection_file.exists():
+    sequence_dir = work_dir / name
+    files = {"float32": work_dir / f"{name}.npy", "float64": work_dir / f"{name}.float64.npy"}
+    if not files["float32"].exists():
         print(f"generating {name} ...", file=sys.stderr, flush=True)
         scene = generate_scene(config)
         write_sequence(scene, sequence_dir, with_images=False)
-        write_detection_npy(scene, detection_file)
-    return sequence_dir, detection_file
+        write_detection_npy(scene, files["float32"])
+    if not files["float64"].exists():
+        np.save(files["float64"], np.load(files["float32"]).astype(np.float64))
+    return sequence_dir, files
 
 
 def _busy_seconds() -> float:
@@ -92,27 +97,23 @@ def _busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def whole_process(app: Path, sequence_dir: Path, detection_file: Path, output: Path,
-                  options: list[str]) -> dict[str, float]:
-    """Run the app once; return wall seconds, its peak RSS (MB) and the other processes' CPU share."""
-    command = [sys.executable, str(app), "--sequence_dir", str(sequence_dir),
-               "--detection_file", str(detection_file), "--output_file", str(output),
-               "--display", "False", "--quiet", *options]
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def run_process(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run a command once; return wall and CPU seconds, peak RSS (MB) and the other processes' CPU share."""
     busy_before = _busy_seconds()
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=app.parent)
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     busy = _busy_seconds() - busy_before
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command)} failed with status {status}")
     own = usage.ru_utime + usage.ru_stime
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "load": max(0.0, busy - own) / wall}
-
-
-def _own_cpu_seconds() -> float:
-    times = os.times()
-    return times.user + times.system
+    return {"wall": wall, "cpu": own, "rss_mb": usage.ru_maxrss / 1024, "load": max(0.0, busy - own) / wall}
 
 
 def wait_quiet(max_load: float, timeout: float) -> float:
@@ -144,31 +145,46 @@ def _rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def per_frame(sequence_dir: Path, detection_file: Path, config: TrackingConfig) -> dict:
-    """Track in-process, timing every frame (wall and CPU); return times (s) and RSS at the window edges."""
-    seq_info, detections = read_sequence(sequence_dir), load_detections(detection_file)
-    times, cpu_times, rss, n_tracks, n_detections = [], [], {}, 0, 0
-    steps = iterate_tracking(seq_info, detections, config)
-    rss["start"] = _rss_mb()
+def _frame_times(steps) -> dict:
+    """Time every step of an iterator of frames; RSS at the start, after WINDOW frames and at the end."""
+    times, rss = [], {"start": _rss_mb()}
     busy, own, start_wall = _busy_seconds(), _own_cpu_seconds(), time.perf_counter()
     while True:
-        start, cpu_start = time.perf_counter(), time.thread_time()
+        start = time.perf_counter()
         try:
-            _, frame_dets, tracker = next(steps)
+            next(steps)
         except StopIteration:
             break
-        cpu_times.append(time.thread_time() - cpu_start)
         times.append(time.perf_counter() - start)
-        n_tracks += len(tracker.tracks)
-        n_detections += len(frame_dets)
         if len(times) == WINDOW:
             rss["after_window"] = _rss_mb()
     rss["end"] = _rss_mb()
     wall = time.perf_counter() - start_wall
     load = max(0.0, (_busy_seconds() - busy) - (_own_cpu_seconds() - own)) / wall
-    return {"times": np.array(times), "cpu_times": np.array(cpu_times), "rss": rss, "load": load,
-            "tracks_per_frame": n_tracks / max(1, len(times)),
-            "detections_per_frame": n_detections / max(1, len(times))}
+    return {"times": np.array(times), "rss": rss, "load": load}
+
+
+def app_frames(sequence_dir: Path, detection_file: Path, config: TrackingConfig):
+    """The app's per-frame loop (selection, predict, update), one step per frame."""
+    yield from iterate_tracking(read_sequence(sequence_dir), load_detections(detection_file), config)
+
+
+def online_frames(sequence_dir: Path, detection_file: Path, config: TrackingConfig):
+    """``DeepSort.update`` fed each frame's rows (tlwh, scores, descriptors), one step per frame."""
+    detections = load_detections(detection_file)
+    order, offsets = frame_offsets(detections[:, 0])
+    rows = detections[order]
+    empty = rows[:0]
+    tracker = DeepSort(**config.as_dict())
+    for frame_idx in frame_range(read_sequence(sequence_dir), detections):
+        start, stop = offsets.get(frame_idx, (0, 0))
+        frame_rows = rows[start:stop] if stop else empty
+        yield tracker.update(frame_rows[:, 2:6], frame_rows[:, 6], features=frame_rows[:, 10:])
+
+
+def percentiles(times: np.ndarray) -> dict[str, float]:
+    p50, p90, p99 = np.percentile(times, [50, 90, 99])
+    return {"p50_ms": 1e3 * p50, "p90_ms": 1e3 * p90, "p99_ms": 1e3 * p99, "fps": len(times) / times.sum()}
 
 
 def _options(config: TrackingConfig) -> list[str]:
@@ -178,25 +194,23 @@ def _options(config: TrackingConfig) -> list[str]:
     return options
 
 
-def _ms(seconds: float) -> str:
-    return f"{1e3 * seconds:.3f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenes", nargs="+", choices=sorted(PRESETS), default=["dense", "mot20"],
+    parser.add_argument("--scenes", nargs="+", choices=sorted(SCENES), default=list(SCENES),
                         help="Scenes to measure. Default: %(default)s.")
+    parser.add_argument("--dtypes", nargs="+", choices=["float32", "float64"], default=["float32", "float64"],
+                        help="Detection file dtypes. Default: %(default)s.")
     parser.add_argument("--frames", type=int, default=None,
-                        help="Sequence length (default: the presets' 1050 / 500 frames).")
+                        help="Sequence length (default: the presets' 1050 / 500 / 1050 frames).")
     parser.add_argument("--seed", type=int, default=0, help="Scene seed. Default: %(default)s.")
     parser.add_argument("--runs", type=int, default=5, help="Whole-process runs per app. Default: %(default)s.")
-    parser.add_argument("--per_frame_runs", type=int, default=1,
-                        help="In-process runs; the one with the smallest median is reported. Default: %(default)s.")
     parser.add_argument("--work_dir", type=Path, default=ROOT / "work" / "benchmarks" / "track_speed",
                         help="Where scenes and result files go. Default: %(default)s.")
     parser.add_argument("--baseline_root", type=Path, default=None,
                         help="Another checkout whose deep_sort_app.py is timed too (same files).")
+    parser.add_argument("--no_oracle", action="store_true", help="Do not time the published reading.")
     parser.add_argument("--no_whole_process", action="store_true", help="Only the in-process per-frame timing.")
+    parser.add_argument("--no_online", action="store_true", help="Do not time DeepSort.update.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the numbers to this JSON file.")
     parser.add_argument("--max_other_load", type=float, default=0.2,
                         help="A measurement during which other processes used more CPUs than this is repeated "
@@ -207,82 +221,94 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=3, help="See --max_other_load. Default: %(default)s.")
     args = parser.parse_args(argv)
 
-    config = TrackingConfig.paper()
-    options = _options(config)
-    apps = {"this": ROOT / "deep_sort_app.py"}
+    roots = {"this": ROOT}
     if args.baseline_root is not None:
-        apps["baseline"] = args.baseline_root / "deep_sort_app.py"
-    for app in apps.values():
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(app.parent / "deep_sort")],
+        roots["baseline"] = args.baseline_root.resolve()
+    for root in roots.values():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "deep_sort")],
                        stdout=subprocess.DEVNULL, check=False)
     from deep_sort import compiled
 
-    path = "compiled (deep_sort._speedups)" if compiled.speedups is not None else "pure Python"
+    path = "compiled (deep_sort._kernels)" if compiled.kernels is not None else "pure Python"
     print(f"tracker path: {path}")
-    report = {"config": config.as_dict(), "path": path, "scenes": {}}
+    quiet = (args.max_other_load, args.wait_quiet, args.attempts)
+    report = {"path": path, "scenes": {}}
     for preset in args.scenes:
-        sequence_dir, detection_file = ensure_scene(args.work_dir, preset, args.frames, args.seed)
+        config = TrackingConfig.paper(**SCENES[preset])
+        options = _options(config)
+        sequence_dir, files = ensure_scene(args.work_dir, preset, args.frames, args.seed)
         n_frames = read_sequence(sequence_dir).seq_length
-        scene_report = report["scenes"][preset] = {"frames": n_frames}
-
-        quiet = (args.max_other_load, args.wait_quiet, args.attempts)
-        best = None
-        for _ in range(args.per_frame_runs):
-            result = measured(lambda: per_frame(sequence_dir, detection_file, config), *quiet)
-            if best is None or np.median(result["times"]) < np.median(best["times"]):
-                best = result
-        times = best["times"]
-        p50, p90, p99 = np.percentile(times, [50, 90, 99])
-        scene_report["per_frame"] = {
-            "p50_ms": 1e3 * p50, "p90_ms": 1e3 * p90, "p99_ms": 1e3 * p99,
-            "in_process_fps": len(times) / times.sum(),
-            "detections_per_frame": best["detections_per_frame"], "tracks_per_frame": best["tracks_per_frame"],
-        }
-        print(f"\n{preset}: {n_frames} frames, {best['detections_per_frame']:.1f} detections and "
-              f"{best['tracks_per_frame']:.1f} tracks per frame")
-        scene_report["per_frame"]["other_load"] = best["load"]
-        print(f"  per frame (in-process): p50 {_ms(p50)} ms, p90 {_ms(p90)} ms, p99 {_ms(p99)} ms; "
-              f"{len(times) / times.sum():.0f} frames/s; load {best['load']:.2f}")
-        if len(times) >= 2 * WINDOW:
-            rss = best["rss"]
-            growth = scene_report["growth"] = {"rss_mb": rss}
-            for label, values in (("wall", times), ("cpu", best["cpu_times"])):
-                windows = [np.median(values[i:i + WINDOW]) for i in range(0, len(values) - WINDOW + 1, WINDOW)]
-                growth[label] = {"first_ms": 1e3 * windows[0], "last_ms": 1e3 * windows[-1],
-                                 "window_medians_ms": [1e3 * w for w in windows]}
-                print(f"  {label} time, median of each {WINDOW} frames: first {_ms(windows[0])} ms, "
-                      f"last {_ms(windows[-1])} ms (all windows: {_ms(min(windows))} .. {_ms(max(windows))} ms)")
-            print(f"  RSS: {rss['start']:.0f} MB before tracking, {rss['after_window']:.0f} MB after "
-                  f"{WINDOW} frames, {rss['end']:.0f} MB at the end")
-
-        if args.no_whole_process:
-            continue
-        # Apps alternate run by run, so that slow phases of a shared machine hit both alike.
-        outputs = {label: args.work_dir / f"{sequence_dir.name}.{label}.txt" for label in apps}
-        runs: dict[str, list[dict]] = {label: [] for label in apps}
-        for _ in range(args.runs):
-            for label, app in apps.items():
-                runs[label].append(measured(
-                    lambda: whole_process(app, sequence_dir, detection_file, outputs[label], options), *quiet))
-        for label, app in apps.items():
-            wall = statistics.median(r["wall"] for r in runs[label])
-            peak_rss = max(r["rss_mb"] for r in runs[label])
-            scene_report[f"whole_process_{label}"] = {
-                "median_s": wall, "fps": n_frames / wall, "runs_s": [r["wall"] for r in runs[label]],
-                "peak_rss_mb": peak_rss, "other_load": [r["load"] for r in runs[label]],
-            }
-            loads = ", ".join(f"{r['load']:.2f}" for r in runs[label])
-            print(f"  whole process ({label}, {app}): median {wall:.3f} s = {n_frames / wall:.0f} frames/s "
-                  f"over {len(runs[label])} runs; peak RSS {peak_rss:.0f} MB; load {loads}")
-        outputs = {label: path.read_bytes() for label, path in outputs.items()}
-        if "baseline" in outputs:
-            identical = outputs["baseline"] == outputs["this"]
-            scene_report["identical_to_baseline"] = identical
-            print(f"  result files identical to the baseline: {identical}")
+        for dtype in args.dtypes:
+            detection_file = files[dtype]
+            key = f"{preset}/{dtype}"
+            scene_report = report["scenes"][key] = {"frames": n_frames, "config": config.as_dict()}
+            app = measured(lambda: _frame_times(app_frames(sequence_dir, detection_file, config)), *quiet)
+            scene_report["per_frame_app"] = percentiles(app["times"])
+            stats = scene_report["per_frame_app"]
+            print(f"\n{key}: {n_frames} frames, nn_budget {config.nn_budget}")
+            print(f"  per frame, app loop: p50 {stats['p50_ms']:.3f} ms, p90 {stats['p90_ms']:.3f} ms, "
+                  f"p99 {stats['p99_ms']:.3f} ms ({stats['p99_ms'] / stats['p50_ms']:.2f} x p50); "
+                  f"{stats['fps']:.0f} frames/s; load {app['load']:.2f}")
+            if not args.no_online:
+                online = measured(lambda: _frame_times(online_frames(sequence_dir, detection_file, config)), *quiet)
+                scene_report["per_frame_online"] = percentiles(online["times"])
+                ratio = scene_report["per_frame_online"]["p50_ms"] / stats["p50_ms"]
+                print(f"  per frame, DeepSort.update: p50 {scene_report['per_frame_online']['p50_ms']:.3f} ms "
+                      f"= {ratio:.2f} x the app loop; load {online['load']:.2f}")
+            times = app["times"]
+            if len(times) >= 2 * WINDOW:
+                windows = [np.median(times[i:i + WINDOW]) for i in range(0, len(times) - WINDOW + 1, WINDOW)]
+                rss = app["rss"]
+                scene_report["growth"] = {"first_ms": 1e3 * windows[0], "last_ms": 1e3 * windows[-1], "rss_mb": rss}
+                print(f"  median of each {WINDOW} frames: first {1e3 * windows[0]:.3f} ms, last "
+                      f"{1e3 * windows[-1]:.3f} ms; RSS {rss['start']:.0f} MB before tracking, "
+                      f"{rss['after_window']:.0f} MB after {WINDOW} frames, {rss['end']:.0f} MB at the end")
+            if args.no_whole_process:
+                continue
+            commands, outputs, env = {}, {}, None
+            for label, root in roots.items():
+                outputs[label] = args.work_dir / f"{sequence_dir.name}.{dtype}.{label}.txt"
+                commands[label] = [sys.executable, str(root / "deep_sort_app.py"), "--sequence_dir",
+                                   str(sequence_dir), "--detection_file", str(detection_file), "--output_file",
+                                   str(outputs[label]), "--display", "False", "--quiet", *options]
+            if not args.no_oracle:
+                outputs["oracle"] = args.work_dir / f"{sequence_dir.name}.{dtype}.oracle.txt"
+                commands["oracle"] = [sys.executable, str(ROOT / "tests" / "oracle.py"), "--sequence_dir",
+                                      str(sequence_dir), "--detection_file", str(detection_file), "--output_file",
+                                      str(outputs["oracle"]), *options]
+                env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+            runs: dict[str, list[dict]] = {label: [] for label in commands}
+            for _ in range(args.runs):
+                for label, command in commands.items():
+                    runs[label].append(measured(lambda: run_process(command, env if label == "oracle" else None),
+                                                *quiet))
+            for label in commands:
+                wall = statistics.median(r["wall"] for r in runs[label])
+                cpu = statistics.median(r["cpu"] for r in runs[label])
+                scene_report[f"whole_process_{label}"] = {
+                    "median_wall_s": wall, "median_cpu_s": cpu, "fps": n_frames / wall,
+                    "runs": runs[label], "peak_rss_mb": max(r["rss_mb"] for r in runs[label]),
+                }
+                print(f"  whole process ({label}): median {wall:.3f} s wall, {cpu:.3f} s CPU = "
+                      f"{n_frames / wall:.0f} frames/s; peak RSS "
+                      f"{scene_report[f'whole_process_{label}']['peak_rss_mb']:.0f} MB; load "
+                      + ", ".join(f"{r['load']:.2f}" for r in runs[label]))
+            this = scene_report["whole_process_this"]
+            for label in commands:
+                if label == "this":
+                    continue
+                other = scene_report[f"whole_process_{label}"]
+                identical = outputs[label].read_bytes() == outputs["this"].read_bytes()
+                scene_report[f"vs_{label}"] = {"wall": other["median_wall_s"] / this["median_wall_s"],
+                                               "cpu": other["median_cpu_s"] / this["median_cpu_s"],
+                                               "identical": identical}
+                print(f"  {label} / this: {other['median_wall_s'] / this['median_wall_s']:.1f} x wall, "
+                      f"{other['median_cpu_s'] / this['median_cpu_s']:.1f} x CPU; "
+                      f"identical result files: {identical}")
 
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2, default=float))
     return 0
 
 

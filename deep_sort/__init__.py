@@ -2,17 +2,25 @@
 
 The core (this package's top-level modules) needs only numpy and scipy.
 ``deep_sort.DeepSort`` and ``deep_sort.Tracks`` (the online API of
-:mod:`deep_sort.online`) are imported on first use, so ``import deep_sort``
-stays cheap.
+:mod:`deep_sort.online`), ``deep_sort.DeepSORTTracker`` (the same for
+``supervision.Detections``, :mod:`deep_sort.supervision_tracker`) and
+``deep_sort.DeepSORTFeatureExtractor`` (:mod:`deep_sort.features.extractor`)
+are imported on first use, so ``import deep_sort`` stays cheap: no OpenCV,
+supervision, torch or TensorFlow until a name that needs them is used.
 """
 from __future__ import annotations
 
 __version__ = "1.0.0"
 
 #: Names exported lazily, and the module that defines them.
-_LAZY_EXPORTS = {"DeepSort": "online", "Tracks": "online"}
+_LAZY_EXPORTS = {
+    "DeepSort": "online",
+    "Tracks": "online",
+    "DeepSORTTracker": "supervision_tracker",
+    "DeepSORTFeatureExtractor": "features.extractor",
+}
 
-__all__ = ["DeepSort", "Tracks", "__version__"]
+__all__ = ["DeepSORTFeatureExtractor", "DeepSORTTracker", "DeepSort", "Tracks", "__version__"]
 
 
 def __getattr__(name: str):

@@ -1,5 +1,9 @@
 """Adapters between :class:`deep_sort.online.DeepSort` and ``supervision.Detections``.
 
+For roboflow ``trackers``' interface (detections in, the same detections
+with ``tracker_id`` out) use :class:`deep_sort.DeepSORTTracker`, built on
+:func:`from_supervision`.
+
 ``supervision`` (``pip install supervision``, or the ``supervision`` extra of
 this package) is imported only inside :func:`to_supervision`;
 :func:`from_supervision` only reads attributes and needs no import.

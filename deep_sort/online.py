@@ -26,8 +26,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .config import TrackingConfig, create_tracker
+from .blas_threads import single_blas_thread
 from .boxes import tlbr_to_tlwh, tlwh_to_tlbr
-from .detection import Detection
+from .detection import Detections
 from .preprocessing import select_detections
 from .track import TrackState
 from .tracker import Tracker
@@ -124,26 +125,34 @@ class Tracks:
         return cls(*([[]] * len(fields(cls))))
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker, detection_index: dict[int, int], class_id: dict[int, int]) -> Tracks:
-        """Collect the tracker's live tracks into arrays.
+    def from_tracker(
+        cls,
+        tracker: Tracker,
+        detection_index: np.ndarray,
+        class_id: np.ndarray,
+        rows: npt.NDArray[np.intp] | None = None,
+    ) -> Tracks:
+        """Collect the tracker's live tracks (or those at ``rows``) into arrays.
 
         Parameters
         ----------
         tracker : Tracker
-        detection_index, class_id : dict[int, int]
-            Per track id; missing ids get -1.
+        detection_index, class_id : ndarray of shape (len(tracker.track_id),), int64
+            Per live track, in the tracker's order.
+        rows : ndarray of int, optional
+            Positions of the tracks to collect, in the tracker's order; all by default.
         """
-        tracks = tracker.tracks
-        return cls(
-            track_id=[t.track_id for t in tracks],
-            tlwh=tracker.track_tlwh(),
-            state=[t.state.value for t in tracks],
-            hits=[t.hits for t in tracks],
-            age=[t.age for t in tracks],
-            time_since_update=[t.time_since_update for t in tracks],
-            detection_index=[detection_index.get(t.track_id, -1) for t in tracks],
-            class_id=[class_id.get(t.track_id, -1) for t in tracks],
-        )
+        if rows is None:
+            rows = np.arange(len(tracker.track_id))
+        arrays = (tracker.track_id, tracker.to_tlwh(), tracker.state, tracker.hits, tracker.age,
+                  tracker.time_since_update, detection_index, class_id)
+        # New arrays of the right types and shapes: no need for the checks of __init__.
+        tracks = object.__new__(cls)
+        for field, array in zip(fields(cls), arrays):
+            array = array.take(rows, axis=0)
+            array.setflags(write=False)
+            object.__setattr__(tracks, field.name, array)
+        return tracks
 
     def __len__(self) -> int:
         return len(self.track_id)
@@ -346,8 +355,9 @@ class DeepSort:
         """
         self._tracker: Tracker | None = None
         self._feature_dim: int | None = None
-        self._detection_index: dict[int, int] = {}
-        self._class_id: dict[int, int] = {}
+        self._detection_index = np.zeros(0, np.int64)  # per live track, in the tracker's order
+        self._class_id = np.zeros(0, np.int64)
+        self._classes_seen = False  # class ids given since the last reset
         #: Frames passed to :meth:`update` since the start or the last :meth:`reset`.
         self.frame_count = 0
         #: Detections so far whose descriptor was all zeros (no pixels of the box in the frame).
@@ -444,18 +454,36 @@ class DeepSort:
             self._count_zero_descriptors(features)
             if features.shape[1]:
                 self._feature_dim = features.shape[1]
-        detections = Detection.from_arrays(tlwh[selected], scores[selected], features)
-        self._tracker.predict()
-        matches = self._tracker.update(detections)
-        self._detection_index = {track_id: int(selected[k]) for track_id, k in matches}
-        live = {track.track_id for track in self._tracker.tracks}
-        self._class_id = {track_id: c for track_id, c in self._class_id.items() if track_id in live}
+        if features is None:
+            features = np.zeros((len(selected), 0), np.float32)
+        detections = Detections.from_checked(  # checked by _validated
+            tlwh[selected].astype(np.float64, copy=False), scores[selected], features.astype(np.float32, copy=False))
+        track_ids_before, class_id_before = self._tracker.track_id, self._class_id
+        with single_blas_thread():
+            self._tracker.predict()
+            associations = self._tracker.update(detections)
+        # Per live track: the input row it was matched with or started from
+        # (-1 if none), and the class of its last match. Track ids increase
+        # along the tracker's arrays, so rows are found by binary search.
+        track_ids = self._tracker.track_id
+        self._detection_index = np.full(len(track_ids), -1, np.int64)
+        if associations:
+            matched_ids, matched_rows = np.array(associations, dtype=np.int64).T
+            self._detection_index[np.searchsorted(track_ids, matched_ids)] = selected[matched_rows]
+        self._class_id = np.full(len(track_ids), -1, np.int64)
+        if self._classes_seen and len(track_ids_before):
+            before = np.searchsorted(track_ids_before, track_ids).clip(max=len(track_ids_before) - 1)
+            kept = track_ids_before[before] == track_ids
+            self._class_id[kept] = class_id_before[before[kept]]
         if class_ids is not None:
-            self._class_id.update((track_id, int(class_ids[i])) for track_id, i in self._detection_index.items())
-        tracks = self.tracks
+            self._classes_seen = True
+            matched = self._detection_index >= 0
+            self._class_id[matched] = class_ids[self._detection_index[matched]]
         if return_all:
-            return tracks
-        return tracks[tracks.is_confirmed & (tracks.time_since_update <= 1)]
+            return self.tracks
+        tracker = self._tracker
+        output = ((tracker.state == TrackState.Confirmed.value) & (tracker.time_since_update <= 1)).nonzero()[0]
+        return Tracks.from_tracker(tracker, self._detection_index, self._class_id, output)
 
     def __repr__(self) -> str:
         encoder = "none" if self.encoder is None else type(self.encoder).__name__

@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded RNG and both tracker paths (compiled and pure Python)."""
+"""Shared fixtures: a seeded RNG and both forms of the compiled tracker steps."""
 from __future__ import annotations
 
 import sys
@@ -20,12 +20,28 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(params=["compiled", "python"])
 def assignment_path(request, monkeypatch) -> str:
-    """Run a test with the compiled helpers (deep_sort._speedups) and again with the pure Python path."""
-    from deep_sort import compiled
+    """Run a test with the compiled tracker steps (deep_sort._kernels) and again with their Python forms."""
+    from deep_sort import compiled, linear_assignment
 
     if request.param == "compiled":
-        if compiled.speedups is None:
-            pytest.skip("deep_sort._speedups is not built (tests/core/test_speedups.py says why)")
+        if compiled.kernels is None:
+            pytest.skip("deep_sort._kernels is not built (run.py says why)")
     else:
-        monkeypatch.setattr(compiled, "speedups", None)
+        monkeypatch.setattr(compiled, "kernels", None)
+    # Solver results cached by shape must come from the path under test.
+    caches = [value for value in vars(linear_assignment).values() if hasattr(value, "cache_clear")]
+    for cache in caches:
+        cache.cache_clear()
+        request.addfinalizer(cache.cache_clear)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A real local Ray with 2 CPUs for the whole session (the sweep's and descriptor generation's tests)."""
+    ray = pytest.importorskip("ray")
+    from deep_sort.distributed import package_runtime_env
+
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env=package_runtime_env())
+    yield ray
+    ray.shutdown()

@@ -55,6 +55,11 @@ def generate_synthetic() -> None:
     _run("deep_sort.app.generate_synthetic")
 
 
+def sweep() -> None:
+    """``deep-sort-sweep``: tools/sweep.py."""
+    _run("deep_sort.app.sweep")
+
+
 def demo() -> None:
     """``deep-sort-demo``: the end-to-end demo (``python3 run.py demo``)."""
     _run("deep_sort.app.demo")

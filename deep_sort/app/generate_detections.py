@@ -23,6 +23,7 @@ from ..features.encoder import (
     resolve_backend,
 )
 from ..features.generate import generate_detections, plan_sequences
+from ..io.errors import InputError
 from .cli import ToolParser, configure_logging, positive_int, run_main
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,13 @@ def build_parser() -> ToolParser:
     parser.add_argument(
         "--output_name", default=None,
         help="Output tensor of the graph. Default: 'features', with or without an import prefix.")
+    parser.add_argument(
+        "--executor", choices=("local", "ray"), default="local",
+        help="local: this process; ray: one Ray task per sequence (a GPU per task where the backend "
+             "uses one), see docs/sweep.md. Default: %(default)s.")
+    parser.add_argument(
+        "--ray_address", default=None,
+        help="Ray cluster for --executor ray (auto, HOST:6379 or ray://HOST:10001). Default: start a local Ray.")
     parser.add_progress_options()
     return parser
 
@@ -92,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(verbose=args.verbose)
     backend = resolve_backend(args.model, args.backend)
+    if args.executor == "ray":
+        from ..distributed import import_ray
+
+        import_ray()
+    elif args.ray_address is not None:
+        raise InputError("--ray_address needs --executor ray")
     jobs, existing = plan_sequences(
         args.mot_dir, args.output_dir, args.detection_dir, args.sequences,
         args.overwrite, args.skip_missing_images,
@@ -105,18 +119,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nothing to do: all {len(existing)} sequence(s) exist in {args.output_dir} "
               "(--overwrite to redo)", file=sys.stderr)
         return 0
-    image_encoder = load_image_encoder(
-        args.model, backend, args.batch_size, args.input_name, args.output_name, args.n_threads,
-        args.openvino_hint,
-    )
+    encoder_options = {"backend": backend, "batch_size": args.batch_size, "input_name": args.input_name,
+                       "output_name": args.output_name, "n_threads": args.n_threads,
+                       "openvino_hint": args.openvino_hint}
     started = time.perf_counter()
-    reports = generate_detections(image_encoder, jobs, progress=not args.quiet)
+    if args.executor == "ray":
+        from ..features.distributed import generate_detections_ray
+
+        reports = generate_detections_ray(jobs, args.model, encoder_options, args.ray_address,
+                                          progress=not args.quiet)
+        backend = f"{backend} backend on Ray"
+    else:
+        image_encoder = load_image_encoder(args.model, **encoder_options)
+        started = time.perf_counter()
+        reports = generate_detections(image_encoder, jobs, progress=not args.quiet)
+        backend = image_encoder.backend
     seconds = time.perf_counter() - started
     n_crops = sum(report.n_detections for report in reports)
     n_zero = sum(report.n_empty_patches + report.n_missing_images for report in reports)
     print(
         f"wrote {len(reports)} detection file(s) (SEQ.npy) to {args.output_dir}: {n_crops} detections in "
-        f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {image_encoder.backend})"
+        f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {backend})"
         + (f", {n_zero} zero descriptors" if n_zero else "")
         + (f"; {len(existing)} existing skipped" if existing else ""),
         file=sys.stderr,

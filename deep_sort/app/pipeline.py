@@ -1,4 +1,11 @@
-"""Track one MOT sequence: the published app's per-frame loop (docs/algorithm.md)."""
+"""Track one MOT sequence: the published app's per-frame loop.
+
+For every frame from the first to the last (image file range, else detection
+range), even frames without detections: select the frame's detections (height
+and confidence filters, non-maximum suppression), ``tracker.predict()``,
+``tracker.update(detections)``, and output every confirmed track updated in
+this or the previous frame, at its Kalman state's box.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,28 +16,28 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .._blas import single_blas_thread
+from ..blas_threads import single_blas_thread
 from ..config import TrackingConfig, create_tracker
-from ..detection import Detection
+from ..detection import Detections
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
-from ..track import Track, TrackState
 from ..preprocessing import non_max_suppression, passes_filters, select_detections
+from ..track import TrackState
 from ..tracker import Tracker
 
 logger = logging.getLogger(__name__)
 
 #: Callback called after every frame: (frame_idx, detections after NMS, tracker).
 #: Returning False stops the run after that frame (the display's Esc key).
-FrameCallback = Callable[[int, list[Detection], Tracker], "bool | None"]
+FrameCallback = Callable[[int, Detections, Tracker], "bool | None"]
 
 
-def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection]:
-    """Turn one frame's detection rows into the tracker's input (steps 1-2 of the per-frame loop, docs/algorithm.md).
+def frame_detections(rows: np.ndarray, config: TrackingConfig) -> Detections:
+    """Turn one frame's detection rows into the tracker's input.
 
     The per-frame reading of the app's detection handling: :func:`iterate_tracking`
     gives every frame the same detections, with the filters and conversions
-    done once for the whole sequence (``tests/app/test_pipeline.py``).
+    done once for the whole sequence.
 
     Parameters
     ----------
@@ -40,43 +47,27 @@ def frame_detections(rows: np.ndarray, config: TrackingConfig) -> list[Detection
 
     Returns
     -------
-    list of Detection
+    Detections
         After the height and confidence filters and non-maximum suppression,
         in descending score (the order that decides new track ids).
     """
-    # Scores stay in the file's dtype: argsort's order of ties depends on it.
-    kept = select_detections(rows[:, 2:6], rows[:, 6], config)
-    if len(kept) == 0:
-        return []
-    rows = rows[kept]
-    return Detection.from_arrays(rows[:, 2:6], rows[:, 6], rows[:, MOT_COLUMNS:])
+    rows = rows[select_detections(rows[:, 2:6], rows[:, 6].astype(np.float64), config)]
+    return Detections(rows[:, 2:6], rows[:, 6].astype(np.float64), rows[:, MOT_COLUMNS:])
 
 
-def track_outputs(frame_idx: int, tracks: list[Track]) -> list[list[float]]:
+def frame_results(frame_idx: int, tracker: Tracker) -> npt.NDArray[np.float64]:
     """Output rows of a frame: confirmed tracks updated in this or the previous frame.
 
     Returns
     -------
-    list of [frame, track_id, left, top, width, height]
+    ndarray of shape (K, 6), float64
+        frame, track_id, left, top, width, height, in track order.
     """
-    rows = []
-    for track in tracks:
-        if not track.is_confirmed() or track.time_since_update > 1:
-            continue
-        left, top, width, height = track.to_tlwh()
-        rows.append([frame_idx, track.track_id, left, top, width, height])
-    return rows
-
-
-def _frame_results(frame_idx: int, tracker: Tracker) -> npt.NDArray[np.float64]:
-    """:func:`track_outputs` of ``tracker.tracks`` as an array of shape (K, 6), float64."""
-    tracks = tracker.tracks
-    selected = [i for i, t in enumerate(tracks) if t.state is TrackState.Confirmed and t.time_since_update <= 1]
+    selected = np.flatnonzero((tracker.state == TrackState.Confirmed) & (tracker.time_since_update <= 1))
     results = np.empty((len(selected), 6))
-    if selected:
-        results[:, 0] = frame_idx
-        results[:, 1] = [tracks[i].track_id for i in selected]
-        results[:, 2:] = tracker.track_tlwh().take(selected, axis=0)
+    results[:, 0] = frame_idx
+    results[:, 1] = tracker.track_id[selected]
+    results[:, 2:] = tracker.to_tlwh()[selected]
     return results
 
 
@@ -93,47 +84,40 @@ def frame_range(seq_info: SequenceInfo, detections: np.ndarray) -> range:
 
 def iterate_tracking(
     seq_info: SequenceInfo, detections: np.ndarray, config: TrackingConfig
-) -> Iterator[tuple[int, list[Detection], Tracker]]:
+) -> Iterator[tuple[int, Detections, Tracker]]:
     """Run the tracker frame by frame; yield after each frame's update.
 
     Yields
     ------
     frame_idx : int
-    detections : list of Detection
+    detections : Detections
         The frame's detections after filtering and NMS.
     tracker : Tracker
         The tracker after ``predict`` and ``update`` on this frame.
     """
     tracker = create_tracker(config, with_appearance=detections.shape[1] > MOT_COLUMNS)
-    frames = frame_range(seq_info, detections)
-    # What does not depend on the tracker is done for the whole sequence at
-    # once: the height and confidence filters, the checks and conversions of
-    # Detection.from_arrays, and indexing rows by frame (file order kept
-    # within a frame). Per frame, non-maximum suppression orders a block of
-    # rows and the detections are views of them (frame_detections, step by step).
+    # The filters, conversions and checks are done for the whole sequence,
+    # and the rows grouped by frame (file order kept within a frame); per
+    # frame, non-maximum suppression orders a block of rows.
     kept = np.flatnonzero(passes_filters(detections[:, 2:6], detections[:, 6], config))
     by_frame, offsets = frame_offsets(detections[kept, 0])
-    kept = kept[by_frame]  # candidate rows grouped by frame
-    scores = detections[kept, 6]  # in the file's dtype: the order of tied scores depends on it
-    tlwh = detections[kept, 2:6].astype(np.float64)
-    Detection.check_boxes(tlwh)
-    # Set OpenBLAS to one thread once for the whole run, rather than around
-    # every frame's tiny products (see deep_sort._blas); restored when the
-    # generator finishes or is closed.
+    kept = kept[by_frame]
+    candidates = Detections(detections[kept, 2:6], detections[kept, 6].astype(np.float64))
+    tlwh, scores = candidates.tlwh, candidates.confidence
+    features = detections[:, MOT_COLUMNS:]
+    no_detections = Detections.from_checked(np.zeros((0, 4)), np.zeros(0), np.zeros((0, features.shape[1]), np.float32))
+    # OpenBLAS on one thread for the run: the products are too small to share.
     with single_blas_thread():
-        for frame_idx in frames:
+        for frame_idx in frame_range(seq_info, detections):
             span = offsets.get(frame_idx)
             if span is None:
-                frame_dets = []
+                frame_dets = no_detections
             else:
                 start, stop = span
-                order = non_max_suppression(tlwh[start:stop], config.nms_max_overlap, scores[start:stop])
-                picked = np.add(order, start)
-                frame_dets = Detection.from_valid_arrays(
-                    tlwh.take(picked, axis=0),
-                    scores.take(picked),
-                    detections[kept.take(picked), MOT_COLUMNS:].astype(np.float32, copy=False),
-                )
+                picked = non_max_suppression(tlwh[start:stop], config.nms_max_overlap, scores[start:stop]) + start
+                frame_dets = Detections.from_checked(
+                    tlwh.take(picked, axis=0), scores.take(picked),
+                    features[kept.take(picked)].astype(np.float32, copy=False))  # a view: take() would copy it all
             tracker.predict()
             tracker.update(frame_dets)
             yield frame_idx, frame_dets, tracker
@@ -218,7 +202,7 @@ def track_detections(
         steps = tqdm(steps, total=len(frames), desc=seq_info.name, unit="frame", leave=False)
     results = [np.zeros((0, 6))]
     for frame_idx, frame_dets, tracker in steps:
-        results.append(_frame_results(frame_idx, tracker))
+        results.append(frame_results(frame_idx, tracker))
         if frame_callback is not None and frame_callback(frame_idx, frame_dets, tracker) is False:
             logger.warning("%s: stopped by the user after frame %d", seq_info.name, frame_idx)
             break

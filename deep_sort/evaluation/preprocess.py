@@ -130,6 +130,79 @@ def invalid_classes(gt_classes: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return np.setdiff1d(np.unique(classes), np.fromiter(MOT_CLASSES, dtype=np.int64))
 
 
+def groundtruth_keep(
+    gt_classes: npt.NDArray[np.int64], gt_consider: npt.NDArray[np.int64], benchmark: Benchmark
+) -> npt.NDArray[np.bool_]:
+    """Decide which ground-truth boxes are scored (rule 2); it does not depend on the tracker.
+
+    Parameters
+    ----------
+    gt_classes : ndarray of shape (M,), int
+        Class of each ground-truth box (ignored for MOT15).
+    gt_consider : ndarray of shape (M,), int
+        Consider flag of each ground-truth box; 0 drops the box.
+    benchmark : Benchmark
+
+    Returns
+    -------
+    ndarray of shape (M,), bool
+
+    Examples
+    --------
+    >>> groundtruth_keep(np.array([1, 7, 1]), np.array([1, 0, 0]), Benchmark.MOT17)
+    array([ True, False, False])
+    """
+    keep = np.asarray(gt_consider) != 0
+    if benchmark.uses_classes:
+        keep &= np.asarray(gt_classes) == PEDESTRIAN_CLASS
+    return keep
+
+
+def is_distractor(gt_classes: npt.ArrayLike, benchmark: Benchmark) -> npt.NDArray[np.bool_]:
+    """Return which ground-truth boxes belong to a distractor class of ``benchmark``.
+
+    Examples
+    --------
+    >>> is_distractor([1, 7, 6], Benchmark.MOT17), is_distractor([1, 7, 6], Benchmark.MOT20)
+    (array([False,  True, False]), array([False,  True,  True]))
+    """
+    classes = np.asarray(gt_classes)
+    if not benchmark.uses_classes:
+        return np.zeros(classes.shape, dtype=bool)
+    return np.isin(classes, list(benchmark.distractor_classes))
+
+
+def tracker_keep(
+    similarity: npt.NDArray[np.float64], gt_classes: npt.NDArray[np.int64], benchmark: Benchmark
+) -> npt.NDArray[np.bool_]:
+    """Decide which tracker boxes of one frame are scored (rule 1: distractor removal).
+
+    Parameters
+    ----------
+    similarity : ndarray of shape (M, N), float64
+        IoU of ground-truth box i (row) and tracker box j (column), over all
+        ground-truth rows of the frame, distractors and consider = 0 included.
+    gt_classes : ndarray of shape (M,), int
+        Class of each ground-truth box (ignored for MOT15).
+    benchmark : Benchmark
+
+    Returns
+    -------
+    ndarray of shape (N,), bool
+        False for the tracker boxes matched to a distractor.
+    """
+    n_gt, n_tracker = similarity.shape
+    keep = np.ones(n_tracker, dtype=bool)
+    if benchmark.uses_classes and n_gt > 0 and n_tracker > 0:
+        scores = similarity.copy()
+        scores[scores < MIN_MATCH_IOU - _EPS] = 0
+        rows, cols = linear_sum_assignment(-scores)
+        matched = scores[rows, cols] > _EPS
+        rows, cols = rows[matched], cols[matched]
+        keep[cols[is_distractor(gt_classes[rows], benchmark)]] = False
+    return keep
+
+
 def frame_masks(
     similarity: npt.NDArray[np.float64],
     gt_classes: npt.NDArray[np.int64],
@@ -152,9 +225,9 @@ def frame_masks(
     Returns
     -------
     gt_keep : ndarray of shape (M,), bool
-        Ground-truth boxes that are scored.
+        Ground-truth boxes that are scored (:func:`groundtruth_keep`).
     tracker_keep : ndarray of shape (N,), bool
-        Tracker boxes that are scored (False: matched to a distractor).
+        Tracker boxes that are scored (False: matched to a distractor, :func:`tracker_keep`).
 
     Examples
     --------
@@ -166,17 +239,4 @@ def frame_masks(
     >>> gt_keep, tracker_keep
     (array([False,  True]), array([False]))
     """
-    n_gt, n_tracker = similarity.shape
-    tracker_keep = np.ones(n_tracker, dtype=bool)
-    if benchmark.uses_classes and n_gt > 0 and n_tracker > 0:
-        scores = similarity.copy()
-        scores[scores < MIN_MATCH_IOU - _EPS] = 0
-        rows, cols = linear_sum_assignment(-scores)
-        matched = scores[rows, cols] > _EPS
-        rows, cols = rows[matched], cols[matched]
-        on_distractor = np.isin(gt_classes[rows], list(benchmark.distractor_classes))
-        tracker_keep[cols[on_distractor]] = False
-    gt_keep = gt_consider != 0
-    if benchmark.uses_classes:
-        gt_keep &= gt_classes == PEDESTRIAN_CLASS
-    return gt_keep, tracker_keep
+    return groundtruth_keep(gt_classes, gt_consider, benchmark), tracker_keep(similarity, gt_classes, benchmark)

@@ -28,6 +28,17 @@ def _format_value(column: str, value: float, csv_precision: bool = False) -> str
     return f"{value:.2f}" if column == "FAR" else f"{value:.1f}"
 
 
+def format_csv_value(column: str, value: float) -> str:
+    """Format one value as summary.csv writes it: 4 decimals, counts as integers.
+
+    Examples
+    --------
+    >>> format_csv_value("MOTA", 52.64619), format_csv_value("FP", 13)
+    ('52.6462', '13')
+    """
+    return _format_value(column, value, csv_precision=True)
+
+
 def format_table(rows: Mapping[str, Mapping[str, float]]) -> str:
     """Format summaries as a fixed-width text table, one line per row.
 
@@ -82,6 +93,5 @@ def summary_csv(rows: Mapping[str, Mapping[str, float]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([LABEL_COLUMN, *SUMMARY_COLUMNS])
     for label, row in rows.items():
-        writer.writerow([label] + [_format_value(column, row[column], csv_precision=True)
-                                   for column in SUMMARY_COLUMNS])
+        writer.writerow([label] + [format_csv_value(column, row[column]) for column in SUMMARY_COLUMNS])
     return buffer.getvalue()

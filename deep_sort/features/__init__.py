@@ -1,7 +1,9 @@
 """Appearance descriptors: crop detection patches, run the mars-small128 network.
 
-- :mod:`.patches`: crop + resize as the published tool does (OpenCV).
+- :mod:`.patches`: crop + resize: the published tool's rule, and the box rule (OpenCV).
 - :mod:`.encoder`: TensorFlow / OpenVINO / onnxruntime backends, :func:`create_box_encoder`.
+- :mod:`.extractor`: :class:`DeepSORTFeatureExtractor` (``supervision`` detections in).
+- :mod:`.timm_export`: timm models exported once to ONNX (``from_timm``; torch, timm).
 - :mod:`.mars_small128`: the network rebuilt without tf_slim (frozen-graph writer).
 - :mod:`.generate`: descriptors for every detection of a split (the library of
   ``tools/generate_detections.py``, whose command line is in :mod:`deep_sort.app`).
@@ -15,6 +17,7 @@ import importlib
 
 _EXPORTS = {
     "BoxEncoder": "encoder",
+    "DeepSORTFeatureExtractor": "extractor",
     "ImageEncoder": "encoder",
     "OnnxRuntimeEncoder": "encoder",
     "OpenVINOEncoder": "encoder",
@@ -22,6 +25,8 @@ _EXPORTS = {
     "create_box_encoder": "encoder",
     "load_image_encoder": "encoder",
     "available_backends": "encoder",
+    "box_regions": "patches",
+    "extract_box_patches": "patches",
     "extract_image_patch": "patches",
     "extract_image_patches": "patches",
     "patch_regions": "patches",

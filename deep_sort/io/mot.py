@@ -427,6 +427,45 @@ def format_results(rows: np.ndarray) -> str:
     return ("%d,%d,%.2f,%.2f,%.2f,%.2f,1,-1,-1,-1\n" * len(rows)) % tuple(rows.ravel().tolist())
 
 
+def round_as_written(rows: np.ndarray) -> npt.NDArray[np.float64]:
+    """Return tracker output rows as a reader of the written result file gets them back.
+
+    Scoring rows in memory gives the numbers of scoring the file only if
+    the values are the same: frame and id as whole numbers, boxes rounded
+    to the 2 decimals of :func:`format_results` (the nearest float64 to the
+    decimal text, as ``float()`` parses it).
+
+    Parameters
+    ----------
+    rows : array-like of shape (N, 6) or (N, 6 + K)
+        frame, track_id, left, top, width, height (further columns are dropped).
+
+    Returns
+    -------
+    ndarray of shape (N, 6), float64
+
+    Examples
+    --------
+    >>> round_as_written([[1, 2, 10.005, 20.0049, 30.5, 1 / 3]])
+    array([[ 1.  ,  2.  , 10.01, 20.  , 30.5 ,  0.33]])
+    """
+    rows = np.asarray(rows, dtype=np.float64)
+    if rows.size == 0:
+        return np.zeros((0, 6))
+    rows = rows.reshape(len(rows), -1)[:, :6]
+    rounded = np.empty_like(rows)
+    rounded[:, :2] = np.trunc(rows[:, :2])  # "%d"
+    scaled = rows[:, 2:] * 100
+    # rint(x * 100) / 100 is the correctly rounded decimal except where x * 100
+    # lies within rounding error of a half; those few values are formatted.
+    boxes = np.rint(scaled) / 100
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near_half.any():
+        boxes[near_half] = [float("%.2f" % value) for value in rows[:, 2:][near_half].tolist()]
+    rounded[:, 2:] = boxes
+    return rounded
+
+
 def write_results(path: str | os.PathLike[str], rows: np.ndarray) -> None:
     """Write tracker output atomically (temporary file, then rename).
 

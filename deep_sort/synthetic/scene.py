@@ -283,6 +283,29 @@ class SceneConfig:
         )
 
     @classmethod
+    def cluttered(cls, n_frames: int = 1050, seed: int = 0) -> SceneConfig:
+        """A cluttered scene: many confident false positives, long occlusions.
+
+        About 14 false detections per frame, most above the paper's
+        confidence threshold, start tentative tracks that die the next
+        frame; many people stand still behind others for long stretches, so
+        confirmed tracks stay lost until ``max_age`` deletes them.
+        """
+        return cls(
+            n_frames=n_frames,
+            image_size=(1920, 1080),
+            n_people=30.0,
+            standing_fraction=0.6,
+            miss_probability=0.3,
+            occlusion_miss_probability=1.0,
+            box_noise=0.06,
+            false_positives_per_frame=14.0,
+            false_positive_confidence=(4.0, 2.0),
+            duplicate_probability=0.05,
+            seed=seed,
+        )
+
+    @classmethod
     def mot20_like(cls, n_frames: int = 500, seed: int = 0) -> SceneConfig:
         """A very crowded scene like MOT20: about 150 people per frame, 1920x1080, 25 fps.
 
@@ -313,6 +336,7 @@ PRESETS: dict[str, Callable[..., SceneConfig]] = {
     "small": SceneConfig.small,
     "dense": SceneConfig.dense_mot16_04_like,
     "mot20": SceneConfig.mot20_like,
+    "clutter": SceneConfig.cluttered,
 }
 
 

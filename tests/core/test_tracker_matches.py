@@ -7,6 +7,8 @@ from deep_sort.detection import Detection
 from deep_sort.nn_matching import NearestNeighborDistanceMetric
 from deep_sort.tracker import Tracker
 
+pytestmark = pytest.mark.usefixtures("assignment_path")
+
 
 def _detection(left: float, feature: list[float] | None = None) -> Detection:
     return Detection([left, 10.0, 20.0, 40.0], 0.9, feature)

@@ -82,6 +82,26 @@ def test_mot20_removes_boxes_on_non_mot_vehicles():
     assert masks([[0.9]], [6], [0], Benchmark.MOT20) == ([False], [False])
 
 
+@pytest.mark.parametrize("benchmark", [Benchmark.MOT16, Benchmark.MOT17, Benchmark.MOT20])
+def test_class_rule_alone_drops_a_considered_non_pedestrian(benchmark):
+    # A car (class 3) with consider flag 1: only the class rule drops it. A
+    # car is no distractor, so the box on it stays (a false positive).
+    assert masks([[0.9]], [3], [1], benchmark) == ([False], [True])
+    # The same row as a pedestrian is scored.
+    assert masks([[0.9]], [1], [1], benchmark) == ([True], [True])
+
+
+def test_class_rule_alone_in_a_sequence():
+    from deep_sort.evaluation.sequence import build_sequence_data
+
+    gt = np.array([[1, 1, 0, 0, 10, 10, 1, 3, 1.0], [1, 2, 50, 0, 10, 10, 1, 1, 1.0]])
+    results = np.array([[1, 5, 0, 0, 10, 10], [1, 6, 50, 0, 10, 10]])
+    mot17 = build_sequence_data("cars", gt, results, 1, Benchmark.MOT17)
+    assert mot17.num_gt_dets == 1 and mot17.num_tracker_dets == 2  # the car is not scored, its box is
+    mot15 = build_sequence_data("cars", gt, results, 1, Benchmark.MOT15)
+    assert mot15.num_gt_dets == 2  # MOT15 has no classes: both are scored
+
+
 def test_mot15_ignores_classes_and_uses_the_consider_flag_only():
     # In MOT15 files column 8 is a world coordinate, not a class.
     assert masks([[0.9, 0.0], [0.0, 0.9]], [7, -1], [1, 0], Benchmark.MOT15) == ([True, False], [True, True])

@@ -67,7 +67,16 @@ def test_bad_groundtruth(rows, benchmark, message):
 
 
 def test_class_minus_one_is_fine_for_mot15():
-    check_groundtruth(np.array([gt_row(2, 1, 0, cls=-1)], dtype=float), 5, Benchmark.MOT15)
+    # In MOT15 files column 8 is a world coordinate (-1): the row is checked,
+    # kept and scored; MOT16/17 rules reject the same row.
+    gt = np.array([gt_row(2, 1, 0, cls=-1)], dtype=float)
+    check_groundtruth(gt, 5, Benchmark.MOT15)
+    data = build_sequence_data("mot15", gt, np.array([result_row(2, 7, 0)], dtype=float), 5, Benchmark.MOT15)
+    assert [ids.tolist() for ids in data.gt_ids] == [[], [0], [], [], []]
+    assert [ids.tolist() for ids in data.tracker_ids] == [[], [0], [], [], []]
+    np.testing.assert_allclose(data.similarity_scores[1], [[1.0]])
+    with pytest.raises(ValueError, match="frame 2: class -1"):
+        check_groundtruth(gt, 5, Benchmark.MOT17)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +95,16 @@ def test_bad_results(rows, benchmark, message):
 
 @pytest.mark.parametrize("cls", [1, -1])  # pedestrian, unknown
 def test_result_classes_accepted(cls):
-    check_results(np.array([[1, 4, 0, 0, 10, 10, 1, cls, -1, -1]], dtype=float), 5, Benchmark.MOT17)
+    results = np.array([[1, 4, 0, 0, 10, 10, 1, cls, -1, -1]], dtype=float)
+    check_results(results, 5, Benchmark.MOT17)
+    # The row is scored: matched to the pedestrian it covers, not dropped.
+    data = build_sequence_data("classes", np.array([gt_row(1, 1, 0)], dtype=float), results, 5, Benchmark.MOT17)
+    assert data.num_tracker_dets == 1 and data.tracker_ids[0].tolist() == [0]
+    np.testing.assert_allclose(data.similarity_scores[0], [[1.0]])
+    # The next class is not a pedestrian: rejected.
+    results[0, 7] = 2
+    with pytest.raises(ValueError, match="class 2"):
+        check_results(results, 5, Benchmark.MOT17)
 
 
 def test_build_validates_and_needs_frames():

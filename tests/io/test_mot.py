@@ -156,3 +156,54 @@ def test_frame_offsets_keep_file_order():
 def test_results_accept_degenerate_boxes_like_the_official_kit(tmp_path):
     rows = load_results(write(tmp_path / "res.txt", "1,1,10,20,0,40,1,-1,-1,-1\n"))
     assert rows[0, 4] == 0
+
+
+@pytest.mark.parametrize("make_array, dtype_name", [
+    (lambda: np.ones((2, 12), dtype=bool), "bool"),  # booleans are no coordinates
+    (lambda: np.ones((2, 12), dtype=np.complex128), "complex128"),  # complex numbers
+    (lambda: np.full((2, 12), "1.0"), "<U3"),  # numbers stored as text
+    (lambda: np.full((2, 12), b"1.0"), "|S3"),  # bytes
+])
+def test_detection_npy_of_a_non_numeric_dtype_is_rejected(tmp_path, make_array, dtype_name):
+    path = tmp_path / "det.npy"
+    np.save(path, make_array())
+    with pytest.raises(MOTFormatError, match=re.escape(f"expected a float array, got dtype {dtype_name}")) as info:
+        load_detections(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_detection_npy_of_integers_loads_as_float64(tmp_path):
+    rows = np.array([[1, -1, 10, 20, 30, 40, 1, -1, -1, -1, 3, 4]], dtype=np.int32)
+    np.save(tmp_path / "det.npy", rows)
+    loaded = load_detections(tmp_path / "det.npy")
+    assert loaded.dtype == np.float64 and loaded.tolist() == rows.astype(float).tolist()
+
+
+def test_detection_npy_of_objects_is_rejected_without_unpickling(tmp_path):
+    np.save(tmp_path / "det.npy", np.array([[1.0] * 12, [2.0] * 12], dtype=object), allow_pickle=True)
+    with pytest.raises(MOTFormatError, match="cannot read detection file as .npy"):
+        load_detections(tmp_path / "det.npy")
+
+
+@pytest.mark.parametrize("key, value", [
+    ("frameRate", "0"),  # a frame rate of zero: no time per frame
+    ("seqLength", "0"),  # a sequence without frames
+    ("imWidth", "0"),  # an image without pixels
+    ("imHeight", "0"),
+    ("frameRate", "-25"),  # negative
+    ("frameRate", "inf"),  # not finite
+    ("seqLength", "nan"),
+])
+def test_seqinfo_values_must_be_positive(tmp_path, key, value):
+    text = re.sub(rf"^{key}=.*$", f"{key}={value}", SEQINFO, flags=re.MULTILINE)
+    assert f"{key}={value}\n" in text
+    write(tmp_path / "seqinfo.ini", text)
+    with pytest.raises(MOTFormatError, match=re.escape(f"{key} = '{value}'")) as info:
+        read_sequence(tmp_path)
+    assert str(tmp_path / "seqinfo.ini") in str(info.value) and "\n" not in str(info.value)
+
+
+def test_seqinfo_length_must_be_a_whole_number(tmp_path):
+    write(tmp_path / "seqinfo.ini", SEQINFO.replace("seqLength=10", "seqLength=10.5"))
+    with pytest.raises(MOTFormatError, match="seqLength = '10.5' is not a whole number"):
+        read_sequence(tmp_path)

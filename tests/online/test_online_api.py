@@ -243,6 +243,19 @@ def test_empty_frames_before_the_first_detection_change_nothing():
     assert tracker.frame_count == 15
 
 
+@pytest.mark.parametrize("boxes, scores", [
+    ([[10, 10, 20, 40]], [0.1]),  # every box below min_confidence
+    (np.zeros((0, 4)), np.zeros(0)),  # no boxes, an empty (0, D) descriptor array
+], ids=["all-filtered", "no-boxes"])
+def test_frames_without_selected_boxes_keep_the_tracks(boxes, scores):
+    tracker = DeepSort(min_confidence=0.5, n_init=1)
+    tracker.update([[10, 10, 20, 40]], [0.9], features=[[1.0, 0.0]])
+    tracker.update([[11, 10, 20, 40]], [0.9], features=[[1.0, 0.0]])
+    tracks = tracker.update(boxes, scores, features=np.zeros((len(scores), 2)))
+    assert tracks.track_id.tolist() == [1] and tracks.detection_index.tolist() == [-1]
+    assert tracker.frame_count == 3
+
+
 # --- reset ---------------------------------------------------------------------------------------
 
 

@@ -214,11 +214,3 @@ def test_invalid_config_raises_value_error_naming_the_range(changes, field):
 def test_replace_validates_again():
     with pytest.raises(ValueError, match=r"n_people must be a number in \(0, 2000\]"):
         tiny_config().replace(n_people=-3)
-
-
-def test_docstring_examples():
-    import doctest
-
-    import deep_sort.synthetic
-
-    assert doctest.testmod(deep_sort.synthetic).failed == 0

@@ -235,27 +235,31 @@ def test_negative_trail_length_rejected():
 # --- adapters for the tracker's objects ----------------------------------------
 
 
-def make_track(track_id: int, tlwh, confirmed: bool = True, time_since_update: int = 0):
-    from deep_sort.boxes import tlwh_to_xyah
-    from deep_sort.track import Track, TrackState
+def tracker_tracks():
+    """Tracks of a real tracker after three frames (n_init=2).
 
-    mean = np.concatenate([tlwh_to_xyah(np.asarray(tlwh, dtype=float)), np.zeros(4)])
-    track = Track(mean, np.eye(8), track_id, n_init=3, max_age=30)
-    track.state = TrackState.Confirmed if confirmed else TrackState.Tentative
-    track.time_since_update = time_since_update
-    return track
+    Track 1: confirmed and updated in frame 3; track 2: confirmed, missed in
+    frame 3; track 3: tentative, started in frame 3.
+    """
+    from deep_sort.detection import Detections
+    from deep_sort.tracker import Tracker
+
+    a, b, c = [10, 20, 30, 60], [50, 20, 30, 60], [200, 20, 30, 60]
+    tracker = Tracker(None, n_init=2)
+    for boxes in ([a, c], [a, c], [a, b]):
+        tracker.predict()
+        tracker.update(Detections(boxes, [0.9] * len(boxes)))
+    return tracker.tracks
 
 
 def test_tracks_to_rows_keeps_confirmed_tracks_updated_this_frame():
     from deep_sort.app.visualization import tracks_to_rows
 
-    tracks = [
-        make_track(1, [10, 20, 30, 60]),  # drawn
-        make_track(2, [50, 20, 30, 60], confirmed=False),  # tentative: hidden
-        make_track(3, [90, 20, 30, 60], time_since_update=1),  # missed this frame: hidden
-    ]
-    np.testing.assert_allclose(tracks_to_rows(tracks), [[1, 10, 20, 30, 60]])
-    assert tracks_to_rows(tracks, max_time_since_update=1)[:, 0].tolist() == [1, 3]
+    tracks = tracker_tracks()
+    assert [(t.track_id, t.state.name, t.time_since_update) for t in tracks] == [
+        (1, "Confirmed", 0), (2, "Confirmed", 1), (3, "Tentative", 0)]
+    np.testing.assert_allclose(tracks_to_rows(tracks), [[1, 10, 20, 30, 60]])  # a box that never moved
+    assert tracks_to_rows(tracks, max_time_since_update=1)[:, 0].tolist() == [1, 2]
     assert tracks_to_rows([]).shape == (0, 5)
 
 

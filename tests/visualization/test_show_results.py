@@ -314,17 +314,19 @@ def test_script_renders_headless_and_fails_cleanly(sequence, result_file, tmp_pa
 
 
 def test_show_tracking_frame_takes_the_trackers_objects(sequence, tmp_path):
-    from deep_sort.boxes import tlwh_to_xyah
-    from deep_sort.detection import Detection
-    from deep_sort.track import Track, TrackState
+    from deep_sort.detection import Detections
+    from deep_sort.tracker import Tracker
 
     output = tmp_path / "out.mp4"
+    tracker = Tracker(None, n_init=2)
     with SequenceVisualizer(read_sequence(sequence), output_file=output) as visualizer:
         for frame_idx in range(1, 4):
-            box = np.asarray(box_at(frame_idx))
-            track = Track(np.concatenate([tlwh_to_xyah(box), np.zeros(4)]), np.eye(8), TRACK_ID, 3, 30)
-            track.state = TrackState.Confirmed
-            assert visualizer.show_tracking_frame(frame_idx, [Detection(box, 0.9)], [track])
+            detections = Detections([box_at(frame_idx)], [0.9])
+            tracker.predict()
+            tracker.update(detections)
+            assert visualizer.show_tracking_frame(frame_idx, detections, tracker.tracks)
     frames, _, _ = read_video(output)
-    x, y = left_edge(3)
-    assert len(frames) == 3 and near_color(frames[2], x, y, COLOR)
+    # The confirmed track is drawn at its Kalman box (which lags behind the moving detection).
+    left, top, _, height = tracker.to_tlwh()[0]
+    assert tracker.tracks[0].is_confirmed() and len(frames) == 3
+    assert near_color(frames[2], int(left), int(top + height / 2), COLOR)

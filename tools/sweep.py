@@ -1,0 +1,16 @@
+#!/usr/bin/env python3
+"""Sweep tracking parameters over a MOTChallenge split and score every configuration.
+
+Thin wrapper around :func:`deep_sort.app.sweep.main`; see ``--help``.
+"""
+import sys
+from pathlib import Path
+
+# Running the file directly puts tools/ first on sys.path; the package is one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from deep_sort.app.cli import run_main  # noqa: E402
+from deep_sort.app.sweep import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
