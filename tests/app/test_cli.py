@@ -25,6 +25,7 @@ TOOLS = {
     "deep_sort.app.track_video": "tools/track_video.py",
     "deep_sort.app.generate_synthetic": "tools/generate_synthetic.py",
     "deep_sort.app.demo": "python3 run.py demo",
+    "deep_sort.app.sweep": "tools/sweep.py",
 }
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 CONSOLE_SCRIPTS = [
     "deep-sort-app", "deep-sort-evaluate", "deep-sort-show", "deep-sort-videos",
     "deep-sort-generate-detections", "deep-sort-freeze-model", "deep-sort-track-video",
-    "deep-sort-synthetic", "deep-sort-demo",
+    "deep-sort-synthetic", "deep-sort-sweep", "deep-sort-demo",
 ]
 #: What a source distribution of the repository holds (no environment, data or build products).
 NOT_SHIPPED = shutil.ignore_patterns(".git", ".venv", "work", "build", "*.egg-info", "__pycache__",
