@@ -1,7 +1,7 @@
 /*
- * deep_sort._kernels: compiled forms of two leaf steps of the tracker, each
- * with the same results as its Python form (which runs when this module is
- * not built; tests/core compares the two):
+ * deep_sort._kernels: compiled forms of the tracker's numeric leaf steps,
+ * each with the same results as its Python form (which runs when this
+ * module is not built; tests/core compares the two):
  *
  *   linear_sum_assignment(cost_matrix) -> (rows, cols)
  *       scipy.optimize.linear_sum_assignment: the shortest augmenting path
@@ -12,9 +12,14 @@
  *   assign(cost_matrix, max_distance, track_indices, detection_indices)
  *       The solver step of linear_assignment.min_cost_matching: threshold,
  *       solve, split into matches and ordered unmatched lists.
+ *   kalman_predict, kalman_update, gate
+ *       KalmanFilter.predict, .update and .gate on the stacked states, with
+ *       the numpy code's floating-point operations in the same order (the
+ *       module is built without fused multiply-add).
  *
- * The tracker solves several tiny matrices per frame; in Python each is a
- * handful of numpy calls whose overhead is far larger than the arithmetic.
+ * Per frame the tracker solves several tiny matrices and filters a few
+ * dozen states; in Python each of these is a handful of numpy calls whose
+ * overhead is far larger than the arithmetic.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -214,6 +219,29 @@ linear_sum_assignment_c(Py_ssize_t n_rows, Py_ssize_t n_cols, const double *cost
     return nr;
 }
 
+/* ------------------------------------------------------------------ buffers */
+
+/* A C-contiguous float64 buffer of `ndim` dimensions (writable if asked);
+ * errors name it `what`. */
+static int
+get_float64(PyObject *object, Py_buffer *view, int ndim, int writable, const char *what)
+{
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
+        return -1;
+    }
+    const char *format = view->format == NULL ? "" : view->format;
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
+        format++; /* native byte order on the machines this builds for */
+    }
+    if (view->ndim != ndim || view->itemsize != (Py_ssize_t)sizeof(double) || strcmp(format, "d") != 0) {
+        PyErr_Format(PyExc_TypeError, "%s must be a %sC-contiguous %d-D float64 array", what,
+                     writable ? "writable " : "", ndim);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(lsa_doc,
 "linear_sum_assignment(cost_matrix) -> (rows, cols)\n\n"
 "scipy.optimize.linear_sum_assignment (minimisation) of a C-contiguous\n"
@@ -224,16 +252,7 @@ static PyObject *
 py_linear_sum_assignment(PyObject *self, PyObject *arg)
 {
     Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        return NULL;
-    }
-    const char *format = view.format == NULL ? "" : view.format;
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
-        format++; /* native byte order on the machines this builds for */
-    }
-    if (view.ndim != 2 || view.itemsize != (Py_ssize_t)sizeof(double) || strcmp(format, "d") != 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_TypeError, "cost_matrix must be a C-contiguous 2-D float64 array");
+    if (get_float64(arg, &view, 2, 0, "cost_matrix") < 0) {
         return NULL;
     }
     Py_ssize_t n_rows = view.shape[0], n_cols = view.shape[1];
@@ -306,15 +325,10 @@ py_assign(PyObject *self, PyObject *args)
         return NULL;
     }
     Py_buffer view;
-    if (PyObject_GetBuffer(matrix, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+    if (get_float64(matrix, &view, 2, 1, "cost_matrix") < 0) {
         return NULL;
     }
-    Py_ssize_t n_rows = view.ndim == 2 ? view.shape[0] : -1, n_cols = view.ndim == 2 ? view.shape[1] : -1;
-    const char *format = view.format == NULL ? "" : view.format + (strchr("<=@", view.format[0]) != NULL);
-    if (n_rows < 0 || view.itemsize != (Py_ssize_t)sizeof(double) || strcmp(format, "d") != 0) {
-        PyErr_SetString(PyExc_TypeError, "cost_matrix must be a writable C-contiguous 2-D float64 array");
-        goto done;
-    }
+    Py_ssize_t n_rows = view.shape[0], n_cols = view.shape[1];
     if (check_index_list(tracks, n_rows, "track_indices") < 0
         || check_index_list(detections, n_cols, "detection_indices") < 0) {
         goto done;
@@ -382,9 +396,216 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ Kalman filter */
+
+/* States as deep_sort/kalman_filter.py keeps them: mean (8, N), covariance
+ * (2, 2, 4, N) per-axis blocks, track axis last. Every operation is the one
+ * the numpy code does, in the same order; the module is built without
+ * fused multiply-add, so the numbers are the same. */
+#define MEAN(k, n) mean[(k) * n_tracks + (n)]
+#define COV(a, b, k, n) covariance[(((a) * 2 + (b)) * 4 + (k)) * n_tracks + (n)]
+
+typedef struct {
+    Py_buffer mean_view, covariance_view;
+    double *mean, *covariance;
+    Py_ssize_t n_tracks;
+} States;
+
+static int
+get_states(PyObject *mean_arg, PyObject *covariance_arg, States *states)
+{
+    if (get_float64(mean_arg, &states->mean_view, 2, 1, "mean") < 0) {
+        return -1;
+    }
+    if (get_float64(covariance_arg, &states->covariance_view, 4, 1, "covariance") < 0) {
+        PyBuffer_Release(&states->mean_view);
+        return -1;
+    }
+    const Py_ssize_t *m = states->mean_view.shape, *c = states->covariance_view.shape;
+    if (m[0] != 8 || c[0] != 2 || c[1] != 2 || c[2] != 4 || c[3] != m[1]) {
+        PyErr_SetString(PyExc_ValueError, "states must be mean (8, N) and covariance (2, 2, 4, N)");
+        PyBuffer_Release(&states->mean_view);
+        PyBuffer_Release(&states->covariance_view);
+        return -1;
+    }
+    states->mean = (double *)states->mean_view.buf;
+    states->covariance = (double *)states->covariance_view.buf;
+    states->n_tracks = m[1];
+    return 0;
+}
+
+static void
+release_states(States *states)
+{
+    PyBuffer_Release(&states->mean_view);
+    PyBuffer_Release(&states->covariance_view);
+}
+
+/* Standard deviation weight * h + constant: per pixel of height, except
+ * the aspect ratio (axis 2), which has a constant. */
+static double
+noise_std(double weight, double constant, int axis, double h)
+{
+    return axis == 2 ? 0.0 * h + constant : weight * h + 0.0;
+}
+
+PyDoc_STRVAR(kalman_predict_doc,
+"kalman_predict(mean, covariance, std_weight_position, std_weight_velocity)\n\n"
+"KalmanFilter.predict of all states, in place.");
+
+static PyObject *
+py_kalman_predict(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg;
+    double p, v;
+    States st;
+    if (!PyArg_ParseTuple(args, "OOdd:kalman_predict", &mean_arg, &covariance_arg, &p, &v)
+        || get_states(mean_arg, covariance_arg, &st) < 0) {
+        return NULL;
+    }
+    double *mean = st.mean, *covariance = st.covariance;
+    const Py_ssize_t n_tracks = st.n_tracks;
+    for (Py_ssize_t n = 0; n < n_tracks; n++) {
+        const double h = MEAN(3, n);
+        for (int k = 0; k < 4; k++) {
+            double q_position = noise_std(p, 1e-2, k, h), q_velocity = noise_std(v, 1e-5, k, h);
+            double pp = COV(0, 0, k, n), pv = COV(0, 1, k, n), vp = COV(1, 0, k, n), vv = COV(1, 1, k, n);
+            COV(0, 0, k, n) = ((pp + pv) + (vp + vv)) + q_position * q_position;
+            COV(0, 1, k, n) = pv + vv;
+            COV(1, 0, k, n) = vp + vv;
+            COV(1, 1, k, n) = vv + q_velocity * q_velocity;
+            MEAN(k, n) += MEAN(k + 4, n);
+        }
+    }
+    release_states(&st);
+    Py_RETURN_NONE;
+}
+
+/* Inverse square root of each axis' projected variance S_kk of state n. */
+static void
+inverse_sqrt_variances(const double *mean, const double *covariance, Py_ssize_t n_tracks, Py_ssize_t n,
+                       double p, double s[4], double inv_sqrt[4])
+{
+    const double h = MEAN(3, n);
+    for (int k = 0; k < 4; k++) {
+        double r = noise_std(p, 1e-1, k, h);
+        s[k] = COV(0, 0, k, n) + r * r;
+        inv_sqrt[k] = 1.0 / sqrt(s[k]);
+    }
+}
+
+PyDoc_STRVAR(kalman_update_doc,
+"kalman_update(mean, covariance, measurements, std_weight_position)\n\n"
+"KalmanFilter.update of all states, in place; measurements (N, 4) xyah.");
+
+static PyObject *
+py_kalman_update(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg, *measurement_arg;
+    double p;
+    States st;
+    Py_buffer z_view;
+    if (!PyArg_ParseTuple(args, "OOOd:kalman_update", &mean_arg, &covariance_arg, &measurement_arg, &p)
+        || get_states(mean_arg, covariance_arg, &st) < 0) {
+        return NULL;
+    }
+    if (get_float64(measurement_arg, &z_view, 2, 0, "measurements") < 0) {
+        release_states(&st);
+        return NULL;
+    }
+    if (z_view.shape[0] != st.n_tracks || z_view.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "measurements must be (N, 4)");
+        PyBuffer_Release(&z_view);
+        release_states(&st);
+        return NULL;
+    }
+    double *mean = st.mean, *covariance = st.covariance;
+    const double *z = (const double *)z_view.buf;
+    const Py_ssize_t n_tracks = st.n_tracks;
+    for (Py_ssize_t n = 0; n < n_tracks; n++) {
+        double s[4], inv_sqrt[4];
+        inverse_sqrt_variances(mean, covariance, n_tracks, n, p, s, inv_sqrt);
+        for (int k = 0; k < 4; k++) {
+            double gain[2] = {COV(0, 0, k, n) * inv_sqrt[k] * inv_sqrt[k], COV(1, 0, k, n) * inv_sqrt[k] * inv_sqrt[k]};
+            double innovation = z[n * 4 + k] - MEAN(k, n);
+            MEAN(k, n) = MEAN(k, n) + innovation * gain[0];
+            MEAN(k + 4, n) = MEAN(k + 4, n) + innovation * gain[1];
+            for (int a = 0; a < 2; a++) {
+                for (int b = 0; b < 2; b++) {
+                    COV(a, b, k, n) = COV(a, b, k, n) - gain[a] * (s[k] * gain[b]);
+                }
+            }
+        }
+    }
+    PyBuffer_Release(&z_view);
+    release_states(&st);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(gate_doc,
+"gate(mean, covariance, measurements, std_weight_position, threshold) -> (rows, cols)\n\n"
+"The (state, measurement) pairs whose squared Mahalanobis distance\n"
+"(KalmanFilter.gating_distance) is not above threshold, row by row.");
+
+static PyObject *
+py_gate(PyObject *self, PyObject *args)
+{
+    PyObject *mean_arg, *covariance_arg, *measurement_arg;
+    double p, threshold;
+    States st;
+    Py_buffer z_view;
+    if (!PyArg_ParseTuple(args, "OOOdd:gate", &mean_arg, &covariance_arg, &measurement_arg, &p, &threshold)
+        || get_states(mean_arg, covariance_arg, &st) < 0) {
+        return NULL;
+    }
+    if (get_float64(measurement_arg, &z_view, 2, 0, "measurements") < 0) {
+        release_states(&st);
+        return NULL;
+    }
+    PyObject *rows = PyList_New(0), *cols = PyList_New(0), *result = NULL;
+    if (z_view.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "measurements must be (M, 4)");
+        goto done;
+    }
+    const double *mean = st.mean, *covariance = st.covariance, *z = (const double *)z_view.buf;
+    const Py_ssize_t n_tracks = st.n_tracks;
+    for (Py_ssize_t n = 0; rows != NULL && cols != NULL && n < n_tracks; n++) {
+        double s[4], inv_sqrt[4];
+        inverse_sqrt_variances(mean, covariance, n_tracks, n, p, s, inv_sqrt);
+        for (Py_ssize_t j = 0; j < z_view.shape[0]; j++) {
+            double distance = 0.0;
+            for (int k = 0; k < 4; k++) {
+                double d = (z[j * 4 + k] - MEAN(k, n)) * inv_sqrt[k];
+                distance = k ? distance + d * d : d * d;
+            }
+            if (!(distance > threshold)) {
+                PyObject *r = PyLong_FromSsize_t(n), *c = PyLong_FromSsize_t(j);
+                int failed = r == NULL || c == NULL || PyList_Append(rows, r) < 0 || PyList_Append(cols, c) < 0;
+                Py_XDECREF(r);
+                Py_XDECREF(c);
+                if (failed) {
+                    goto done;
+                }
+            }
+        }
+    }
+    if (rows != NULL && cols != NULL) {
+        result = PyTuple_Pack(2, rows, cols);
+    }
+done:
+    Py_XDECREF(rows);
+    Py_XDECREF(cols);
+    PyBuffer_Release(&z_view);
+    release_states(&st);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"linear_sum_assignment", py_linear_sum_assignment, METH_O, lsa_doc},
     {"assign", py_assign, METH_VARARGS, assign_doc},
+    {"kalman_predict", py_kalman_predict, METH_VARARGS, kalman_predict_doc},
+    {"kalman_update", py_kalman_update, METH_VARARGS, kalman_update_doc},
+    {"gate", py_gate, METH_VARARGS, gate_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from . import compiled
+
 FloatArray = npt.NDArray[np.float64]
 
 #: 0.95 quantile of the chi-square distribution for 1..9 degrees of freedom,
@@ -115,6 +117,11 @@ class KalmanFilter:
         mean, covariance
             New arrays of the same shapes.
         """
+        if compiled.kernels is not None:
+            new_mean, new_covariance = np.array(mean, np.float64, order="C"), np.array(covariance, np.float64, order="C")
+            compiled.kernels.kalman_predict(new_mean, new_covariance, self._std_weight_position,
+                                            self._std_weight_velocity)
+            return new_mean, new_covariance
         noise_var = self._noise_var(self._motion_std, mean)
         new_mean = mean.copy()
         new_mean[:4] += mean[4:]
@@ -161,6 +168,11 @@ class KalmanFilter:
         mean, covariance
             New arrays of the same shapes.
         """
+        if compiled.kernels is not None:
+            new_mean, new_covariance = np.array(mean, np.float64, order="C"), np.array(covariance, np.float64, order="C")
+            compiled.kernels.kalman_update(new_mean, new_covariance, np.ascontiguousarray(measurements, np.float64),
+                                           self._std_weight_position)
+            return new_mean, new_covariance
         projected_mean, projected_var = self.project(mean, covariance)
         inv_sqrt = 1.0 / np.sqrt(projected_var)
         gain = covariance[:, 0] * inv_sqrt * inv_sqrt  # gain[a, k] = K[k + 4a, k]
@@ -199,6 +211,35 @@ class KalmanFilter:
         z *= inv_sqrt[:, :, None]
         z *= z
         return np.add.reduce(z, axis=0)  # z[0] + z[1] + ..., in order
+
+    def gate(
+        self, mean: FloatArray, covariance: FloatArray, measurements: npt.ArrayLike, threshold: float = CHI2INV95[4]
+    ) -> tuple[list[int], list[int]]:
+        """The (state, measurement) pairs inside the gate: gating distance at most ``threshold``.
+
+        Parameters
+        ----------
+        mean : ndarray of shape (8, N)
+        covariance : ndarray of shape (2, 2, 4, N)
+        measurements : array-like of shape (M, 4)
+            Boxes (cx, cy, a, h).
+        threshold : float
+            Default: ``CHI2INV95[4]``, the tracker's gate.
+
+        Returns
+        -------
+        rows, cols : list of int
+            State and measurement index of every pair whose
+            :meth:`gating_distance` is not above ``threshold`` (NaN counts
+            as inside, as in the published code), row by row.
+        """
+        measurements = np.ascontiguousarray(measurements, dtype=np.float64).reshape(-1, 4)
+        if compiled.kernels is not None:
+            return compiled.kernels.gate(np.ascontiguousarray(mean, np.float64),
+                                         np.ascontiguousarray(covariance, np.float64), measurements,
+                                         self._std_weight_position, threshold)
+        rows, cols = (self.gating_distance(mean, covariance, measurements) > threshold).__invert__().nonzero()
+        return rows.tolist(), cols.tolist()
 
     @staticmethod
     def _noise_var(std: tuple[FloatArray, FloatArray], mean: FloatArray) -> FloatArray:

@@ -214,9 +214,8 @@ class Tracker:
         """
         cost_matrix = np.full((self._counters.shape[1], len(detections)), INFTY_COST)
         if len(confirmed) and len(detections):
-            gating_distance = self.kf.gating_distance(
-                self.mean.take(confirmed, axis=1), self.covariance.take(confirmed, axis=3), xyah)
-            rows, cols = (gating_distance > CHI2INV95[4]).__invert__().nonzero()
+            rows, cols = self.kf.gate(self.mean.take(confirmed, axis=1), self.covariance.take(confirmed, axis=3),
+                                      xyah, CHI2INV95[4])
             rows = confirmed.take(rows)
             if features is None:
                 cost = 1.0 - iou(predicted_tlwh, detections.tlwh)[rows, cols]

@@ -200,3 +200,60 @@ def test_float32_cost_matrices_are_thresholded_in_float64(path, monkeypatch):
     # In float64 the cap 0.2 + 1e-5 is below 0.2 + f: the straight assignment wins.
     expected = ([(0, 0)], [1], [1])
     assert min_cost_matching(lambda rows, cols: cost_matrix.copy(), 0.2, [0, 1], [0, 1]) == expected
+
+
+def _filter_states(rng, n):
+    """States the filter itself produces: initiated, predicted and updated a few times."""
+    from deep_sort.kalman_filter import KalmanFilter
+
+    kf = KalmanFilter()
+    boxes = np.column_stack([rng.uniform(0, 1900, n), rng.uniform(0, 1000, n), rng.uniform(0.3, 0.5, n),
+                             rng.uniform(20, 400, n)])
+    mean, covariance = kf.initiate(boxes)
+    for _ in range(5):
+        mean, covariance = kf.predict(mean, covariance)
+        mean, covariance = kf.update(mean, covariance, mean[:4].T + rng.normal(0, 2, (n, 4)) * [1, 1, 0.01, 1])
+    return kf, mean, covariance
+
+
+def test_kalman_kernels_give_the_numpy_forms_numbers_bit_for_bit(rng, monkeypatch):
+    if compiled.kernels is None:
+        pytest.skip("deep_sort._kernels is not built")
+    kf, mean, covariance = _filter_states(rng, 40)
+    measurements = mean[:4].T + rng.normal(0, 3, (40, 4)) * [1, 1, 0.01, 1]
+    queries = np.vstack([measurements[::3], mean[:4, :5].T])  # some exactly at a state
+    fast = (kf.predict(mean, covariance), kf.update(mean, covariance, measurements),
+            kf.gate(mean, covariance, queries, 9.4877), kf.gate(mean, covariance, queries, 1e9))
+    monkeypatch.setattr(compiled, "kernels", None)
+    slow = (kf.predict(mean, covariance), kf.update(mean, covariance, measurements),
+            kf.gate(mean, covariance, queries, 9.4877), kf.gate(mean, covariance, queries, 1e9))
+    for (fast_mean, fast_covariance), (slow_mean, slow_covariance) in zip(fast[:2], slow[:2]):
+        assert np.array_equal(fast_mean, slow_mean) and np.array_equal(fast_covariance, slow_covariance)
+    assert fast[2] == slow[2] and 0 < len(fast[2][0]) < 40 * len(queries)
+    assert fast[3] == slow[3] and len(fast[3][0]) == 40 * len(queries)
+
+
+def test_kernel_gate_is_the_gating_distance_at_the_threshold(rng):
+    if compiled.kernels is None:
+        pytest.skip("deep_sort._kernels is not built")
+    kf, mean, covariance = _filter_states(rng, 8)
+    queries = mean[:4].T + rng.normal(0, 3, (8, 4)) * [1, 1, 0.01, 1]
+    distance = kf.gating_distance(mean, covariance, queries)
+    # Threshold exactly at a pair's distance: that pair is inside, the next float below leaves it out.
+    threshold = float(distance[3, 5])
+    rows, cols = kf.gate(mean, covariance, queries, threshold)
+    assert (3, 5) in set(zip(rows, cols))
+    rows, cols = kf.gate(mean, covariance, queries, float(np.nextafter(threshold, 0)))
+    assert (3, 5) not in set(zip(rows, cols))
+
+
+def test_kalman_kernels_check_their_arguments():
+    if compiled.kernels is None:
+        pytest.skip("deep_sort._kernels is not built")
+    kernels = compiled.kernels
+    with pytest.raises(ValueError, match="mean \\(8, N\\)"):
+        kernels.kalman_predict(np.zeros((8, 3)), np.zeros((2, 2, 4, 2)), 0.05, 0.00625)
+    with pytest.raises(TypeError, match="mean must be a writable C-contiguous 2-D float64"):
+        kernels.kalman_predict(np.zeros((8, 3), np.float32), np.zeros((2, 2, 4, 3)), 0.05, 0.00625)
+    with pytest.raises(ValueError, match="measurements must be \\(N, 4\\)"):
+        kernels.kalman_update(np.zeros((8, 3)), np.zeros((2, 2, 4, 3)), np.zeros((2, 4)), 0.05)
