@@ -543,18 +543,20 @@ py_kalman_update(PyObject *self, PyObject *args)
 }
 
 PyDoc_STRVAR(gate_doc,
-"gate(mean, covariance, measurements, std_weight_position, threshold) -> (rows, cols)\n\n"
+"gate(mean, covariance, measurements, std_weight_position, threshold, rows, cols) -> count\n\n"
 "The (state, measurement) pairs whose squared Mahalanobis distance\n"
-"(KalmanFilter.gating_distance) is not above threshold, row by row.");
+"(KalmanFilter.gating_distance) is not above threshold, row by row, written\n"
+"to rows and cols (C-contiguous intp arrays of at least N * M entries).");
 
 static PyObject *
 py_gate(PyObject *self, PyObject *args)
 {
-    PyObject *mean_arg, *covariance_arg, *measurement_arg;
+    PyObject *mean_arg, *covariance_arg, *measurement_arg, *rows_arg, *cols_arg, *result = NULL;
     double p, threshold;
     States st;
-    Py_buffer z_view;
-    if (!PyArg_ParseTuple(args, "OOOdd:gate", &mean_arg, &covariance_arg, &measurement_arg, &p, &threshold)
+    Py_buffer z_view, rows_view, cols_view;
+    if (!PyArg_ParseTuple(args, "OOOddOO:gate", &mean_arg, &covariance_arg, &measurement_arg, &p, &threshold,
+                          &rows_arg, &cols_arg)
         || get_states(mean_arg, covariance_arg, &st) < 0) {
         return NULL;
     }
@@ -562,39 +564,44 @@ py_gate(PyObject *self, PyObject *args)
         release_states(&st);
         return NULL;
     }
-    PyObject *rows = PyList_New(0), *cols = PyList_New(0), *result = NULL;
-    if (z_view.shape[1] != 4) {
-        PyErr_SetString(PyExc_ValueError, "measurements must be (M, 4)");
-        goto done;
+    if (PyObject_GetBuffer(rows_arg, &rows_view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto release_z;
+    }
+    if (PyObject_GetBuffer(cols_arg, &cols_view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto release_rows;
+    }
+    const Py_ssize_t n_tracks = st.n_tracks, n_measurements = z_view.shape[0];
+    if (z_view.shape[1] != 4 || rows_view.itemsize != (Py_ssize_t)sizeof(Py_ssize_t)
+        || cols_view.itemsize != (Py_ssize_t)sizeof(Py_ssize_t)
+        || rows_view.len < n_tracks * n_measurements * rows_view.itemsize
+        || cols_view.len < n_tracks * n_measurements * cols_view.itemsize) {
+        PyErr_SetString(PyExc_ValueError, "measurements must be (M, 4), rows and cols intp arrays of N * M entries");
+        goto release_cols;
     }
     const double *mean = st.mean, *covariance = st.covariance, *z = (const double *)z_view.buf;
-    const Py_ssize_t n_tracks = st.n_tracks;
-    for (Py_ssize_t n = 0; rows != NULL && cols != NULL && n < n_tracks; n++) {
+    Py_ssize_t *rows = (Py_ssize_t *)rows_view.buf, *cols = (Py_ssize_t *)cols_view.buf, count = 0;
+    for (Py_ssize_t n = 0; n < n_tracks; n++) {
         double s[4], inv_sqrt[4];
         inverse_sqrt_variances(mean, covariance, n_tracks, n, p, s, inv_sqrt);
-        for (Py_ssize_t j = 0; j < z_view.shape[0]; j++) {
+        for (Py_ssize_t j = 0; j < n_measurements; j++) {
             double distance = 0.0;
             for (int k = 0; k < 4; k++) {
                 double d = (z[j * 4 + k] - MEAN(k, n)) * inv_sqrt[k];
                 distance = k ? distance + d * d : d * d;
             }
             if (!(distance > threshold)) {
-                PyObject *r = PyLong_FromSsize_t(n), *c = PyLong_FromSsize_t(j);
-                int failed = r == NULL || c == NULL || PyList_Append(rows, r) < 0 || PyList_Append(cols, c) < 0;
-                Py_XDECREF(r);
-                Py_XDECREF(c);
-                if (failed) {
-                    goto done;
-                }
+                rows[count] = n;
+                cols[count] = j;
+                count++;
             }
         }
     }
-    if (rows != NULL && cols != NULL) {
-        result = PyTuple_Pack(2, rows, cols);
-    }
-done:
-    Py_XDECREF(rows);
-    Py_XDECREF(cols);
+    result = PyLong_FromSsize_t(count);
+release_cols:
+    PyBuffer_Release(&cols_view);
+release_rows:
+    PyBuffer_Release(&rows_view);
+release_z:
     PyBuffer_Release(&z_view);
     release_states(&st);
     return result;

@@ -214,7 +214,7 @@ class KalmanFilter:
 
     def gate(
         self, mean: FloatArray, covariance: FloatArray, measurements: npt.ArrayLike, threshold: float = CHI2INV95[4]
-    ) -> tuple[list[int], list[int]]:
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """The (state, measurement) pairs inside the gate: gating distance at most ``threshold``.
 
         Parameters
@@ -228,18 +228,19 @@ class KalmanFilter:
 
         Returns
         -------
-        rows, cols : list of int
+        rows, cols : ndarray of shape (P,), intp
             State and measurement index of every pair whose
             :meth:`gating_distance` is not above ``threshold`` (NaN counts
             as inside, as in the published code), row by row.
         """
         measurements = np.ascontiguousarray(measurements, dtype=np.float64).reshape(-1, 4)
         if compiled.kernels is not None:
-            return compiled.kernels.gate(np.ascontiguousarray(mean, np.float64),
-                                         np.ascontiguousarray(covariance, np.float64), measurements,
-                                         self._std_weight_position, threshold)
-        rows, cols = (self.gating_distance(mean, covariance, measurements) > threshold).__invert__().nonzero()
-        return rows.tolist(), cols.tolist()
+            rows, cols = np.empty((2, mean.shape[1] * len(measurements)), np.intp)
+            count = compiled.kernels.gate(np.ascontiguousarray(mean, np.float64),
+                                          np.ascontiguousarray(covariance, np.float64), measurements,
+                                          self._std_weight_position, threshold, rows, cols)
+            return rows[:count], cols[:count]
+        return (self.gating_distance(mean, covariance, measurements) > threshold).__invert__().nonzero()
 
     @staticmethod
     def _noise_var(std: tuple[FloatArray, FloatArray], mean: FloatArray) -> FloatArray:
