@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     clean: dict[str, list[tuple[float, float]]] = {name: [] for name in encoders}
     decode: list[float] = []
     n_discarded = 0
+    # Load by other processes seen during the discarded runs, per measurement.
+    discarded_loads: dict[str, list[float]] = {name: [] for name in [*encoders, "decode"]}
     for attempt in range(args.max_attempts):
         pending = [name for name in encoders if len(clean[name]) < args.repeats]
         if not pending and len(decode) >= args.repeats:
@@ -248,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             rate, others = measure(lambda: decode_rate(jobs, args.batch_size))
             if others <= args.max_other_load:
                 decode.append(rate)
+            else:
+                discarded_loads["decode"].append(others)
             line.append(f"decode {rate:.0f}" + ("" if others <= args.max_other_load else " (discarded)"))
         for name in pending:
             if args.wait_quiet > 0:
@@ -260,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 line.append(f"{name} raw {raw:.0f} e2e {e2e:.0f}")
             else:
                 n_discarded += 1
+                discarded_loads[name].append(others)
                 line.append(f"{name} (raw {raw:.0f} e2e {e2e:.0f}, others {others:.0%}: discarded)")
         print(f"  round {attempt + 1}: " + ", ".join(line), flush=True)
 
@@ -271,7 +276,15 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{statistics.median(b / a for a, b in pairs):.2f}" if pairs else "-"
         print(f"{name:22s} {summary(raw):>18s} {summary(e2e):>18s} {ratio:>8s}")
     print(f"{'decode + crop alone':22s} {summary(decode):>18s}")
-    return 0
+    unmeasured = {name: loads for name, loads in discarded_loads.items()
+                  if loads and not (decode if name == "decode" else clean[name])}
+    for name, loads in unmeasured.items():
+        seen = f"{min(loads):.0%}" + (f"-{max(loads):.0%}" if max(loads) > min(loads) else "")
+        print(f"{name}: no clean run in {args.max_attempts} round(s): other processes used "
+              f"{seen} of the CPUs during each (limit --max_other_load "
+              f"{args.max_other_load:.0%}); wait for a quieter machine (--wait_quiet SECONDS) or raise "
+              "--max_other_load")
+    return 1 if unmeasured else 0
 
 
 if __name__ == "__main__":

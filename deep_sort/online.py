@@ -1,6 +1,6 @@
 """Online tracking for any detector: call :meth:`DeepSort.update` once per frame.
 
-This is the published tracking app's per-frame loop (SPEC.md section 2)
+This is the published tracking app's per-frame loop (docs/algorithm.md)
 behind an array interface: the caller brings the frame's boxes and scores
 (from YOLO, RT-DETR, a detection file, ...) and appearance either as
 descriptors, as a model run on crops of the frame, or not at all

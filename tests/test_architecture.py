@@ -138,15 +138,7 @@ def test_no_module_imports_ctypes():
     assert offenders == []
 
 
-LAYER_PARAMS = [
-    pytest.param(layer, marks=pytest.mark.xfail(strict=True, reason=(
-        "deep_sort/features/generate.py and freeze.py still import deep_sort.app.cli for their command-line "
-        "mains; they are to move to deep_sort/app"))) if layer == "features" else layer
-    for layer in LAYERS_WITHOUT_APP
-]
-
-
-@pytest.mark.parametrize("layer", LAYER_PARAMS)
+@pytest.mark.parametrize("layer", LAYERS_WITHOUT_APP)
 def test_layer_imports_nothing_from_app(layer):
     modules = [name for name in module_files() if in_layer(name, [layer])]
     assert modules

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Freeze the mars-small128 appearance network into a TensorFlow graph (.pb).
 
-Thin wrapper around :func:`deep_sort.features.freeze.main`; see ``--help``.
+Thin wrapper around :func:`deep_sort.app.freeze_model.main`; see ``--help``.
 """
 import sys
 from pathlib import Path
@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deep_sort.app.cli import run_main  # noqa: E402
-from deep_sort.features.freeze import main  # noqa: E402
+from deep_sort.app.freeze_model import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_main(main))

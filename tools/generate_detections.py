@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Append mars-small128 appearance descriptors to MOTChallenge detections.
 
-Thin wrapper around :func:`deep_sort.features.generate.main`; see ``--help``.
+Thin wrapper around :func:`deep_sort.app.generate_detections.main`; see ``--help``.
 """
 import sys
 from pathlib import Path
@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deep_sort.app.cli import run_main  # noqa: E402
-from deep_sort.features.generate import main  # noqa: E402
+from deep_sort.app.generate_detections import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_main(main))

@@ -37,12 +37,12 @@ def generate_videos() -> None:
 
 def generate_detections() -> None:
     """``deep-sort-generate-detections``: tools/generate_detections.py."""
-    _run("deep_sort.features.generate")
+    _run("deep_sort.app.generate_detections")
 
 
 def freeze_model() -> None:
     """``deep-sort-freeze-model``: tools/freeze_model.py."""
-    _run("deep_sort.features.freeze")
+    _run("deep_sort.app.freeze_model")
 
 
 def track_video() -> None:
@@ -52,7 +52,7 @@ def track_video() -> None:
 
 def generate_synthetic() -> None:
     """``deep-sort-synthetic``: tools/generate_synthetic.py."""
-    _run("deep_sort.synthetic_cli")
+    _run("deep_sort.app.generate_synthetic")
 
 
 def sweep() -> None:
@@ -62,4 +62,4 @@ def sweep() -> None:
 
 def demo() -> None:
     """``deep-sort-demo``: the end-to-end demo (``python3 run.py demo``)."""
-    _run("deep_sort.demo")
+    _run("deep_sort.app.demo")

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import extras
 from ..evaluation import OVERALL, Benchmark, build_sequence_data, check_groundtruth, check_results, detect_benchmark
 from ..evaluation.metrics import SequenceScores, combine_scores, score_sequence
 from ..evaluation.summary import format_table, summary_csv
@@ -40,9 +41,9 @@ from ..io.mot import load_groundtruth, load_results, read_sequence, sequence_inp
 from ..io.outputs import claim_outputs
 from ..io.provenance import Provenance
 from ..runtime.workers import process_pool, stop_pool, submit_all
-from .cli import configure_logging
-from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
+from .cli import ToolParser, configure_logging, positive_int, run_main, worker_logging
+from .options import add_tracking_arguments, tracking_config_from_args
 from .pipeline import track_sequence
 
 logger = logging.getLogger(__name__)
@@ -91,10 +92,10 @@ class ScoringJob:
     benchmark: Benchmark | None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the argument parser of evaluate_motchallenge.py."""
-    parser = argparse.ArgumentParser(
-        prog="evaluate_motchallenge.py",
+    parser = ToolParser(
+        "evaluate_motchallenge.py", __name__,
         description="Run DeepSORT on every sequence of a MOTChallenge split and score the results "
                     "with the official MOTChallenge metrics (CLEAR MOT, identity, HOTA) where "
                     "ground truth exists.",
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sequences", nargs="+", default=None, metavar="SEQ",
         help="Process only these sequences (directory names). Default: all.")
     parser.add_argument(
-        "--workers", type=int, default=_available_cores(),
+        "--workers", type=positive_int, default=_available_cores(),
         help="Sequences processed in parallel (1: in this process). Results do not depend on "
              "it. Default: all cores (%(default)s).")
     parser.add_argument(
@@ -130,8 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
              "MOT15 (no classes). Default: from each gt.txt (9 columns: MOT17, or MOT16/MOT20 "
              "by sequence name; 10 columns: MOT15).")
     add_tracking_arguments(parser, TrackingConfig.paper())
-    parser.add_argument("--quiet", action="store_true", help="No progress bars.")
-    parser.add_argument("--verbose", action="store_true", help="Log what is done and skipped.")
+    parser.add_progress_options()
     return parser
 
 
@@ -274,7 +274,8 @@ def run_parallel(
     on_success : callable, optional
         ``on_success(job, result)``, called in this process as each job succeeds.
     initializer, initargs
-        Run once in every worker process (see :func:`deep_sort.runtime.workers.process_pool`).
+        Run once in every worker process (see :func:`deep_sort.runtime.workers.process_pool`);
+        default: the tools' logging (:func:`~deep_sort.app.cli.worker_logging`).
 
     Returns
     -------
@@ -289,7 +290,6 @@ def run_parallel(
         A job could not store its output (disk full, ...): the run stops.
     """
     from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
 
     weights = list(weights) if weights is not None else [1] * len(jobs)
     results: dict[str, Any] = {}
@@ -309,12 +309,14 @@ def run_parallel(
             _log_failure(job.name, exc)
         bar.update(weight)
 
-    with bar, logging_redirect_tqdm():
+    with bar:
         if n_workers <= 1:
             for job, weight in zip(jobs, weights):
                 record(job, weight, lambda: function(job, *args))
             return results, failures
         # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
+        if initializer is None:
+            initializer, initargs = worker_logging()
         executor = process_pool(n_workers, initializer, initargs)
         try:
             futures = submit_all(executor, function, jobs, *args)
@@ -435,6 +437,10 @@ def _track_stage(
                     len(plan.done), ", ".join(plan.done))
     for name, reason in plan.redo.items():
         logger.warning("%s: tracking again: the existing result file does not match this run (%s)", name, reason)
+    motion_only = [job.name for job in plan.jobs if job.detection_file.suffix.lower() != ".npy"]
+    if motion_only:
+        logger.info("%d sequence(s) without appearance descriptors (det.txt format), tracked motion-only: %s",
+                    len(motion_only), ", ".join(motion_only))
     _report_coverage([path for path in sequence_dirs if path.name in plan.done])
 
     def recorded(job: TrackingJob, _: int) -> None:
@@ -443,13 +449,12 @@ def _track_stage(
     try:
         _, failures = run_parallel(
             _track_job, plan.jobs, args.workers, args=(config,), weights=[job.num_frames for job in plan.jobs],
-            desc="tracking", unit="frame", progress=not args.quiet, on_success=recorded,
-            initializer=configure_logging, initargs=(args.quiet, args.verbose))
+            desc="tracking", unit="frame", progress=not args.quiet, on_success=recorded)
     finally:
         remove_stale_temporaries(output_dir)  # of workers stopped by an interruption
-    if not args.quiet:
-        print(f"tracked {len(plan.jobs) - len(failures)} sequence(s), {len(failures)} failed, "
-              f"{len(plan.done)} already done; results in {output_dir}", file=sys.stderr)
+    failed = f" ({len(failures)} failed: {', '.join(sorted(failures))})" if failures else ""
+    print(f"wrote result files of {len(plan.jobs) - len(failures)} sequence(s) to {output_dir}{failed}"
+          + (f"; {len(plan.done)} existing reused (--overwrite to redo)" if plan.done else ""), file=sys.stderr)
     skipped = set(plan.no_detections) | set(failures)
     return [path for path in sequence_dirs if path.name not in skipped], failures
 
@@ -488,9 +493,9 @@ def _score_stage(
         rules_text = ", ".join(sorted(rule.value for rule in rules))
         how = "--benchmark" if benchmark else "detected from gt.txt"
         print(f"MOTChallenge metrics ({rules_text} rules, {how}); OVERALL over {len(rows) - 1} sequence(s)")
-        print(format_table(rows), end="")
-        if not args.quiet:
-            print(f"summary written to {summary_path}", file=sys.stderr)
+        print(format_table(rows), end="", flush=True)
+        failed = f" ({len(failures)} failed: {', '.join(sorted(failures))})" if failures else ""
+        print(f"wrote the metrics table to {summary_path}{failed}", file=sys.stderr)
     return failures
 
 
@@ -519,16 +524,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     InputError
         Bad options or directories, nothing to track or (``--eval_only``) nothing to score.
     """
-    args = build_parser().parse_args(argv)
-    configure_logging(quiet=args.quiet, verbose=args.verbose)
-    if args.workers < 1:
-        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(verbose=args.verbose)
     config = tracking_config_from_args(args)
     mot_dir, output_dir = Path(args.mot_dir), Path(args.output_dir)
     detection_dir = Path(args.detection_dir) if args.detection_dir is not None else None
     if detection_dir is not None and not detection_dir.is_dir():
         raise InputError(f"{detection_dir}: --detection_dir is not a directory")
     sequence_dirs = find_sequence_dirs(mot_dir, args.sequences)
+    if any((path / "gt" / "gt.txt").is_file() for path in sequence_dirs):
+        extras.require(f"{parser.prog} (scoring)", extras.EVALUATION)
 
     failures: dict[str, BaseException] = {}
     with claim_outputs(files=_output_files(sequence_dirs, output_dir, args.eval_only),
@@ -544,7 +550,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.info("no ground truth (gt/gt.txt): results not scored")
     else:
         failures.update(scoring_failures)
-    if failures:
-        logger.error("%d sequence(s) failed: %s", len(failures), ", ".join(sorted(failures)))
-        return EXIT_SEQUENCE_FAILED
-    return 0
+    # Each failure was reported when it happened and is counted in the closing lines.
+    return EXIT_SEQUENCE_FAILED if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .. import extras
 from ..io.errors import InputError
 from ..io.limits import MAX_VIDEO_SIDE
 from ..io.mot import (
@@ -30,7 +32,7 @@ from ..io.mot import (
     sequence_input_files,
 )
 from ..io.outputs import claim_outputs
-from .cli import configure_logging, non_negative_int, positive_int
+from .cli import ToolParser, configure_logging, non_negative_int, positive_int, run_main
 from .image_viewer import screen_available
 from .video import check_video_path
 from .visualization import (
@@ -298,10 +300,9 @@ def render_video(inputs: ShowInputs, output_file: str | os.PathLike[str], option
         Number of frames written.
     """
     from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
 
     frame_data = inputs.frame_data()
-    with logging_redirect_tqdm(), _visualizer(inputs, options, output_file=output_file,
+    with _visualizer(inputs, options, output_file=output_file,
                                               convert_h264=options.convert_h264) as visualizer:
         for frame_idx in tqdm(inputs.frames, desc=inputs.seq_info.name, unit="frame",
                               disable=not progress, position=progress_position, leave=progress_position == 0):
@@ -335,8 +336,13 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Draw the path of each track over its last N frames (default 0: off).")
     parser.add_argument("--hide_info", action="store_true",
                         help="Do not draw the info overlay (sequence, frame number, counts).")
-    parser.add_argument("--quiet", action="store_true", help="No progress bar, errors only.")
-    parser.add_argument("--verbose", action="store_true", help="Log more (info level).")
+    parser.add_progress_options()
+
+
+def check_render_dependencies(prog: str, args: argparse.Namespace) -> None:
+    """Raise :class:`~deep_sort.extras.MissingExtraError` if ``--convert_h264`` lacks imageio-ffmpeg."""
+    if args.convert_h264:
+        extras.require(f"{prog} --convert_h264", extras.VIDEO)
 
 
 def render_options(args: argparse.Namespace) -> RenderOptions:
@@ -345,10 +351,10 @@ def render_options(args: argparse.Namespace) -> RenderOptions:
                          trail_length=args.trail_length, show_info=not args.hide_info)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the show_results.py argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="show_results.py",
+    parser = ToolParser(
+        "show_results.py", __name__,
         description="Show tracking results of a MOT sequence: track boxes coloured by id, optionally "
                     "detections and ground truth. Plays in a window (space: pause, left/right: step, "
                     "Esc/q: quit) or, with --output_file, renders a video without any screen.",
@@ -371,7 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.convert_h264 and args.output_file is None:
         parser.error("--convert_h264 needs --output_file")
-    configure_logging(args.quiet, args.verbose)
+    check_render_dependencies(parser.prog, args)
+    configure_logging(verbose=args.verbose)
     if args.output_file is not None:
         check_video_path(args.output_file)
     inputs = load_inputs(args.sequence_dir, args.result_file, detection_file=args.detection_file,
@@ -382,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       args.detection_file: "--detection_file"}
         with claim_outputs(files=[args.output_file], inputs=files_read):
             n_frames = render_video(inputs, args.output_file, options, progress=not args.quiet)
-        logger.info("wrote %d frames to %s", n_frames, args.output_file)
+        print(f"wrote {args.output_file} ({n_frames} frames of {inputs.seq_info.name})", file=sys.stderr)
         return 0
     if not screen_available():
         raise InputError(
@@ -391,3 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     play(inputs, options)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..evaluation import OVERALL, Benchmark
 from ..evaluation.summary import format_table
 from ..io.errors import InputError
-from .cli import configure_logging, positive_int
+from .cli import ToolParser, configure_logging, positive_int, run_main
 from .evaluate import find_detection_file, find_sequence_dirs
 
 logger = logging.getLogger(__name__)
@@ -40,13 +40,13 @@ def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the argument parser of tools/sweep.py."""
     from ..sweep.executors import EXECUTORS
     from ..sweep.search import SEARCHES
 
-    parser = argparse.ArgumentParser(
-        prog="tools/sweep.py",
+    parser = ToolParser(
+        "tools/sweep.py", __name__,
         description="Track a MOTChallenge split with many tracking configurations and score each with "
                     "the MOTChallenge metrics (the numbers of evaluate_motchallenge.py), in memory.",
         epilog="Example: tools/sweep.py --mot_dir MOT16/train --detection_dir detections "
@@ -261,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for metric in metrics:
         swept = {name: best["best"][metric]["parameters"][name] for name in space.swept}
         print(f"best {metric}: " + ", ".join(f"{name}={value}" for name, value in swept.items()))
-    if not args.quiet:
-        print(f"tables, best.json and plots written to {output_dir}", file=sys.stderr)
+    print(f"tables, best.json and plots written to {output_dir}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -9,7 +9,6 @@ writes the MOT result file and/or a video with the tracks drawn on the frames
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import math
@@ -21,24 +20,24 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .. import extras
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, frame_offsets, load_detections, write_results
 from ..io.outputs import claim_outputs
 from ..online import DeepSort
-from .cli import configure_logging
-from .options import add_tracking_arguments, tracking_config_from_args
 from ..config import TrackingConfig
+from .cli import ToolParser, configure_logging, non_negative_int, positive_int, run_main
+from .options import add_tracking_arguments, tracking_config_from_args
 from .video import VideoWriter, check_video_path, quiet_ffmpeg
 from .visualization import DEFAULT_FPS, FrameRenderer
 
 logger = logging.getLogger(__name__)
 
 
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the argument parser of tools/track_video.py."""
-    parser = argparse.ArgumentParser(
-        prog="track_video.py",
+    parser = ToolParser(
+        "tools/track_video.py", __name__,
         description="Track a video file with DeepSORT given per-frame detections; write MOT results "
                     "and/or a rendered video.",
     )
@@ -55,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend", choices=("auto", "onnxruntime", "openvino", "tensorflow"), default="auto",
         help="Inference backend of --model; auto: onnxruntime for .onnx, else OpenVINO if installed, "
              "else TensorFlow. Default: %(default)s.")
-    parser.add_argument("--batch_size", type=int, default=32,
+    parser.add_argument("--batch_size", type=positive_int, default=32,
                         help="Crops per inference call of --model. Default: %(default)s.")
     parser.add_argument("--output", default=None, help="Rendered video to write (.mp4, .avi, .mkv, .mov).")
     parser.add_argument("--results", default=None, help="MOT result file to write.")
@@ -63,14 +62,45 @@ def build_parser() -> argparse.ArgumentParser:
     drawing = parser.add_argument_group("video options")
     drawing.add_argument("--show_detections", action="store_true",
                          help="Also draw the frame's detections (thin white boxes).")
-    drawing.add_argument("--trail_length", type=int, default=0,
+    drawing.add_argument("--trail_length", type=non_negative_int, default=0,
                          help="Draw each track's path over its last N frames. Default: %(default)s (off).")
     drawing.add_argument("--hide_info", action="store_true", help="No frame number / count overlay.")
     drawing.add_argument("--convert_h264", action="store_true",
                          help="Re-encode the video to H.264 (imageio-ffmpeg's ffmpeg).")
-    parser.add_argument("--quiet", action="store_true", help="No progress bar and no summary.")
-    parser.add_argument("--verbose", action="store_true", help="More log output.")
+    parser.add_progress_options()
     return parser
+
+
+def check_video_file(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` is a non-empty binary file, before any work.
+
+    FFmpeg (OpenCV's reader) renders plain text files as frames of text
+    (its ``tty`` format), so a det.txt given as the video would be
+    "tracked"; a text file is refused here instead.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, or text (no NUL byte in the first 4 KiB and valid UTF-8).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: video file does not exist")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read video ({exc.strerror or exc})") from None
+    if not head:
+        raise InputError(f"{path}: video file is empty")
+    if b"\0" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut at the end of the chunk
+                return path
+        raise InputError(f"{path}: this is a text file, not a video (are --video and --detections swapped?)")
+    return path
 
 
 @contextlib.contextmanager
@@ -89,14 +119,12 @@ def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Iterator[np.ndarr
     Raises
     ------
     InputError
-        Missing file, or OpenCV cannot open or decode it.
+        Missing, empty or text file, or OpenCV cannot open or decode it.
     """
     import cv2
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: video file does not exist")
-    quiet_ffmpeg()
+    path = check_video_file(path)
+    quiet_ffmpeg()  # FFmpeg's own log lines would come before the one-line error
     capture = cv2.VideoCapture(os.fspath(path))
     try:
         if not capture.isOpened():
@@ -173,25 +201,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.output is None and args.results is None:
         parser.error("nothing to write: give --output VIDEO and/or --results FILE")
-    if args.trail_length < 0:
-        parser.error(f"--trail_length must be >= 0, got {args.trail_length}")
-    if args.batch_size < 1:
-        parser.error(f"--batch_size must be >= 1, got {args.batch_size}")
-    configure_logging(quiet=args.quiet, verbose=args.verbose)
+    if args.convert_h264 and args.output is None:
+        parser.error("--convert_h264 needs --output")
+    configure_logging(verbose=args.verbose)
+    if args.convert_h264:
+        extras.require(f"{parser.prog} --convert_h264", extras.VIDEO)
+    if args.model is not None:
+        from ..features.encoder import resolve_backend
+
+        backend = resolve_backend(args.model, args.backend)
     if args.output is not None:
         check_video_path(args.output)
     config = tracking_config_from_args(args)
+    check_video_file(args.video)
     detections = load_detections(args.detections)
     encoder = None
     if args.model is not None:
         from ..features.encoder import create_box_encoder
 
-        encoder = create_box_encoder(args.model, batch_size=args.batch_size, backend=args.backend)
+        encoder = create_box_encoder(args.model, batch_size=args.batch_size, backend=backend)
         if detections.shape[1] > MOT_COLUMNS:
             logger.info("%s: descriptors in the file are ignored, --model computes them", args.detections)
-    elif detections.shape[1] == MOT_COLUMNS:
-        logger.info("%s has no appearance descriptors and no --model is given: motion-only tracking",
-                    args.detections)
     tracker = DeepSort(**config.as_dict(), encoder=encoder)
     files_read = {args.video: "--video", args.detections: "--detections", args.model: "--model"}
 
@@ -216,9 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                            args.detections, n_after, tracker.frame_count)
         if args.results is not None:
             write_results(args.results, results)
-    if not args.quiet:
-        n_tracks = len(np.unique(results[:, 1]))
-        written = ", ".join(str(p) for p in (args.results, args.output) if p is not None)
-        print(f"tracked {tracker.frame_count} frames: {len(results)} rows of {n_tracks} tracks; wrote {written}",
-              file=sys.stderr)
+    n_tracks = len(np.unique(results[:, 1]))
+    written = ", ".join(str(p) for p in (args.results, args.output) if p is not None)
+    how = "" if encoder is not None or detections.shape[1] > MOT_COLUMNS else (
+        " (motion-only: no appearance descriptors in the detections and no --model)")
+    print(f"tracked {tracker.frame_count} frames: {len(results)} rows of {n_tracks} tracks{how}; wrote {written}",
+          file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

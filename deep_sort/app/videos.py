@@ -9,7 +9,6 @@ matches (same inputs and options) and the file still holds every frame.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
 import os
@@ -26,11 +25,12 @@ from ..io.mot import sequence_input_files
 from ..io.outputs import check_output_file, claim_outputs
 from ..io.provenance import Provenance
 from ..runtime.workers import process_pool, stop_pool, submit_all
-from .cli import configure_logging, positive_int
+from .cli import ToolParser, configure_logging, positive_int, run_main, worker_logging
 from .show import (
     RenderOptions,
     ShowInputs,
     add_render_arguments,
+    check_render_dependencies,
     load_inputs,
     render_options,
     render_video,
@@ -189,12 +189,13 @@ def render_job(job: VideoJob, progress: bool = False, progress_position: int = 0
     return job.inputs.seq_info.name, n_frames
 
 
-def _worker_init() -> None:
+def _worker_init(quiet: bool, verbose: bool) -> None:
     # Each process encodes one video; OpenCV's own thread pool would only
     # oversubscribe the cores the pool already uses.
     import cv2
 
     cv2.setNumThreads(1)
+    configure_logging(quiet, verbose)
 
 
 def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
@@ -219,8 +220,9 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
                     on_done(job, n_frames)
                 bar.update()
             return total_frames
-        # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
-        executor = process_pool(min(workers, len(jobs)), _worker_init)
+        # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers);
+        # spawn, not fork: forking a process that has OpenCV's threads running can deadlock.
+        executor = process_pool(min(workers, len(jobs)), _worker_init, worker_logging()[1])
         try:
             futures = submit_all(executor, render_job, jobs)
             for future in as_completed(futures):
@@ -239,10 +241,10 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
     return total_frames
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ToolParser:
     """Return the generate_videos.py argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="generate_videos.py",
+    parser = ToolParser(
+        "generate_videos.py", __name__,
         description="Render one video per tracker result file: OUTPUT_DIR/SEQ.mp4 for every "
                     "RESULT_DIR/SEQ.txt whose sequence MOT_DIR/SEQ exists. Needs no screen.",
     )
@@ -263,8 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run generate_videos.py; return the exit code (bad input raises InputError)."""
-    args = build_parser().parse_args(argv)
-    configure_logging(args.quiet, args.verbose)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_render_dependencies(parser.prog, args)
+    configure_logging(verbose=args.verbose)
     result_dir = Path(args.result_dir)
     result_files = sorted(result_dir.glob("*.txt")) if result_dir.is_dir() else []
     with claim_outputs(directories=[args.output_dir], inputs={path: "--result_dir file" for path in result_files}):
@@ -278,11 +282,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             provenance.record(job.output_file, job.provenance, frames=n_frames)
 
         n_frames = run_jobs(plan.jobs, args.workers, progress=not args.quiet, on_done=recorded)
-    if not args.quiet:
-        summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
-        if plan.skipped_existing:
-            summary += f"; {len(plan.skipped_existing)} existing skipped (--overwrite to redo)"
-        if plan.without_sequence:
-            summary += f"; {len(plan.without_sequence)} result file(s) without sequence"
-        print(summary, file=sys.stderr)
+    summary = f"wrote {len(plan.jobs)} video(s), {n_frames} frames, to {args.output_dir}"
+    if plan.skipped_existing:
+        summary += f"; {len(plan.skipped_existing)} existing reused (--overwrite to redo)"
+    if plan.without_sequence:
+        summary += f"; {len(plan.without_sequence)} result file(s) without sequence"
+    print(summary, file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

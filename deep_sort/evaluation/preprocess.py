@@ -1,7 +1,7 @@
 """MOTChallenge preprocessing: which boxes of a frame take part in the scoring.
 
 The rules are those of the official MOTChallenge kit (TrackEval's
-``MotChallenge2DBox``; SPEC.md section 7):
+``MotChallenge2DBox``; docs/algorithm.md, evaluation rules):
 
 1. Every tracker box of a frame is matched to *all* ground-truth boxes of the
    frame (any class, consider flag 0 or 1) by maximum-IoU assignment among

@@ -5,8 +5,8 @@
 - :mod:`.extractor`: :class:`DeepSORTFeatureExtractor` (``supervision`` detections in).
 - :mod:`.timm_export`: timm models exported once to ONNX (``from_timm``; torch, timm).
 - :mod:`.mars_small128`: the network rebuilt without tf_slim (frozen-graph writer).
-- :mod:`.generate`, :mod:`.freeze`: ``main()`` of ``tools/generate_detections.py``
-  and ``tools/freeze_model.py``.
+- :mod:`.generate`: descriptors for every detection of a split (the library of
+  ``tools/generate_detections.py``, whose command line is in :mod:`deep_sort.app`).
 
 Names are loaded on first use, so importing this package imports neither
 OpenCV nor a deep-learning framework.

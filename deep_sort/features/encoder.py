@@ -17,20 +17,19 @@ Each framework is imported only when an encoder of that backend is created.
 from __future__ import annotations
 
 import abc
-import contextlib
 import importlib.util
 import logging
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from .. import extras
 from ..io.errors import InputError
-from ._common import first_line, import_tensorflow
+from ._common import first_line, import_tensorflow, native_stderr_filtered
 from .patches import extract_image_patches
 
 logger = logging.getLogger(__name__)
@@ -331,7 +330,9 @@ class OpenVINOEncoder(ImageEncoder):
         try:
             import openvino as ov
         except ImportError as exc:
-            raise InputError(f"OpenVINO is not installed ({first_line(exc)}); pip install openvino") from None
+            raise extras.MissingExtraError(
+                f"OpenVINO is not installed ({first_line(exc)}): {extras.install_command('features')}"
+            ) from None
         self._ov = ov
         model = self._convert(None)
         input_names = [name for port in model.inputs for name in port.get_names()]
@@ -393,7 +394,9 @@ class OpenVINOEncoder(ImageEncoder):
 
     def _convert(self, outputs: list[str] | None):
         try:
-            with _native_stderr_silenced():
+            # OpenVINO's TensorFlow reader prints protobuf parse errors natively when it
+            # probes a file; the exception that follows carries the message.
+            with native_stderr_filtered():
                 if outputs is None:
                     return self._ov.convert_model(str(self.model_path))
                 return self._ov.convert_model(str(self.model_path), output=outputs)
@@ -473,7 +476,9 @@ class OnnxRuntimeEncoder(ImageEncoder):
         try:
             import onnxruntime
         except ImportError as exc:
-            raise InputError(f"onnxruntime is not installed ({first_line(exc)}); pip install onnxruntime") from None
+            raise extras.MissingExtraError(
+                f"onnxruntime is not installed ({first_line(exc)}): {extras.install_command('features')}"
+            ) from None
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = int(n_threads or default_n_threads())
         options.inter_op_num_threads = 1
@@ -557,25 +562,44 @@ def _max_difference(compiled_a, compiled_b, image_shape, dtype) -> float:
     return float(np.max(np.abs(a - b)))
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Send C++ log lines written to file descriptor 2 to a temporary file.
+def resolve_backend(model_path: str | os.PathLike[str], backend: str = "auto") -> str:
+    """Check the model file and pick the backend that will run it, without importing any.
 
-    OpenVINO's TensorFlow reader prints protobuf parse errors natively when
-    it probes a file; the Python exception that follows carries the message.
+    Parameters
+    ----------
+    model_path : str or PathLike
+        Frozen TensorFlow graph (``.pb``) or ONNX model (``.onnx``).
+    backend : {"auto", "openvino", "tensorflow", "onnxruntime"}
+        ``auto`` picks onnxruntime for a ``.onnx`` file, else the fastest
+        installed one (OpenVINO, else TensorFlow).
+
+    Returns
+    -------
+    str
+        The backend's name.
+
+    Raises
+    ------
+    InputError
+        Missing model file, unknown backend, a backend that cannot read this
+        kind of file; :class:`~deep_sort.extras.MissingExtraError` when the
+        backend is not installed (naming the extra that provides it).
     """
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    is_onnx = check_model_path(model_path).suffix.lower() == ONNX_SUFFIX
+    if backend not in ("auto",) + BACKENDS + (ONNX_BACKEND,):
+        raise InputError(f"unknown backend {backend!r}; choose auto, {', '.join(BACKENDS)} or {ONNX_BACKEND}")
+    if backend == "auto":
+        if is_onnx:
+            backend = ONNX_BACKEND
+        else:
+            extras.require(f"running {Path(model_path).name}", extras.FROZEN_GRAPH)
+            backend = available_backends()[0]
+    if is_onnx and backend != ONNX_BACKEND:
+        raise InputError(f"{model_path}: an ONNX model needs the {ONNX_BACKEND} backend, not {backend}")
+    if backend == ONNX_BACKEND and not is_onnx:
+        raise InputError(f"{model_path}: the {ONNX_BACKEND} backend reads {ONNX_SUFFIX} models only")
+    extras.require(f"the {backend} backend", ("features", (backend,)))
+    return backend
 
 
 def load_image_encoder(
@@ -616,21 +640,8 @@ def load_image_encoder(
         Missing model file, unknown or uninstalled backend, unreadable graph,
         tensor names not found, a backend that cannot read this kind of file.
     """
-    is_onnx = check_model_path(model_path).suffix.lower() == ONNX_SUFFIX
-    if backend == "auto" and is_onnx:
-        backend = ONNX_BACKEND
-    elif backend == "auto":
-        installed = available_backends()
-        if not installed:
-            raise InputError("neither openvino nor tensorflow is installed; pip install openvino")
-        backend = installed[0]
+    backend = resolve_backend(model_path, backend)
     classes = {"tensorflow": TensorFlowEncoder, "openvino": OpenVINOEncoder, ONNX_BACKEND: OnnxRuntimeEncoder}
-    if backend not in classes:
-        raise InputError(f"unknown backend {backend!r}; choose auto, openvino, tensorflow or {ONNX_BACKEND}")
-    if is_onnx and backend != ONNX_BACKEND:
-        raise InputError(f"{model_path}: an ONNX model needs the {ONNX_BACKEND} backend, not {backend}")
-    if backend == ONNX_BACKEND and not is_onnx:
-        raise InputError(f"{model_path}: the {ONNX_BACKEND} backend reads {ONNX_SUFFIX} models only")
     options = {"performance_hint": openvino_hint} if backend == "openvino" else {}
     encoder = classes[backend](
         model_path, batch_size=batch_size, input_name=input_name, output_name=output_name, n_threads=n_threads,

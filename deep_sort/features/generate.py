@@ -1,11 +1,12 @@
-"""``tools/generate_detections.py``: append appearance descriptors to MOTChallenge detections.
+"""Append appearance descriptors to the detections of a MOTChallenge split.
 
-For every sequence ``SEQ`` of a split, the rows of ``SEQ/det/det.txt`` (or
-``--detection_dir/SEQ/det/det.txt``) are read, the image patch of every box
-is cut as SPEC.md section 6 says, the frozen appearance network computes a
-descriptor per patch, and ``--output_dir/SEQ.npy`` is written: float64,
-N x (10 + D), row i = det.txt row i (first 10 columns) followed by its
-descriptor, in det.txt row order.
+The library behind ``tools/generate_detections.py`` (whose command line is
+:mod:`deep_sort.app.generate_detections`). For every sequence ``SEQ`` of a
+split, the rows of ``SEQ/det/det.txt`` (or ``DETECTION_DIR/SEQ/det/det.txt``)
+are read, the image patch of every box is cut (:mod:`.patches`), the frozen
+appearance network computes a descriptor per patch, and ``OUTPUT_DIR/SEQ.npy``
+is written: float64, N x (10 + D), row i = det.txt row i (first 10 columns)
+followed by its descriptor, in det.txt row order.
 
 Speed: a producer thread decodes the JPEG frames and cuts patches into
 batches (spanning frames) while the network runs on the previous batch; the
@@ -25,7 +26,6 @@ matches. One run at a time writes an output directory (a file lock).
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import queue
 import sys
@@ -42,18 +42,8 @@ from ..io.atomic import atomic_write
 from ..io.errors import InputError
 from ..io.images import read_image
 from ..io.mot import MOT_COLUMNS, frame_offsets, load_mot_text, read_sequence
-from ..io.outputs import claim_outputs
 from ..io.provenance import Provenance
-from .encoder import (
-    BACKENDS,
-    DEFAULT_BATCH_SIZE,
-    ONNX_BACKEND,
-    OPENVINO_HINTS,
-    ImageEncoder,
-    check_model_path,
-    default_n_threads,
-    load_image_encoder,
-)
+from .encoder import ImageEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -473,14 +463,13 @@ def generate_detections(
         One per job, in order. Incomplete sequences are also logged as warnings.
     """
     from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
 
     reports = []
     bar = tqdm(
         total=sum(len(job.rows) for job in jobs), unit="crop", disable=not progress,
         file=sys.stderr, smoothing=0.05,
     )
-    with bar, logging_redirect_tqdm():
+    with bar:
         for job in jobs:
             bar.set_description(job.name)
             features, report = encode_sequence(job, image_encoder, bar.update)
@@ -495,154 +484,3 @@ def generate_detections(
             )
             reports.append(report)
     return reports
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of ``tools/generate_detections.py``."""
-    parser = argparse.ArgumentParser(
-        description="Append appearance descriptors (mars-small128) to the detections of a "
-        "MOTChallenge split: writes OUTPUT_DIR/SEQ.npy, N x (10 + 128), det.txt rows in order.",
-    )
-    parser.add_argument(
-        "--model", default="resources/networks/mars-small128.pb",
-        help="Frozen TensorFlow graph (.pb). Default: %(default)s.")
-    parser.add_argument(
-        "--mot_dir", required=True,
-        help="MOTChallenge split directory (train or test), one subdirectory per sequence.")
-    parser.add_argument(
-        "--detection_dir", default=None,
-        help="Read DETECTION_DIR/SEQ/det/det.txt instead of MOT_DIR/SEQ/det/det.txt.")
-    parser.add_argument(
-        "--output_dir", default="detections",
-        help="Directory for SEQ.npy (created). Default: %(default)s.")
-    parser.add_argument(
-        "--sequences", nargs="+", default=None, metavar="SEQ",
-        help="Only these sequences (directory names). Default: every sequence with detections.")
-    parser.add_argument(
-        "--overwrite", action="store_true",
-        help="Encode sequences whose SEQ.npy exists too (default: skip them, so a re-run resumes).")
-    parser.add_argument(
-        "--skip_missing_images", action="store_true",
-        help="Give detections in frames without an image all-zero descriptors instead of failing.")
-    parser.add_argument(
-        "--backend", choices=("auto",) + BACKENDS + (ONNX_BACKEND,), default="auto",
-        help="Inference backend; auto = onnxruntime for a .onnx model, else the fastest installed "
-             "(openvino, else tensorflow). Default: %(default)s.")
-    parser.add_argument(
-        "--openvino_hint", choices=OPENVINO_HINTS, default=OPENVINO_HINTS[0],
-        help="OpenVINO PERFORMANCE_HINT: THROUGHPUT runs one stream per core with several "
-             "batches in flight, LATENCY one stream on all cores. Default: %(default)s.")
-    parser.add_argument(
-        "--batch_size", type=int, default=DEFAULT_BATCH_SIZE,
-        help="Patches per inference call. Default: %(default)s.")
-    parser.add_argument(
-        "--n_threads", type=int, default=None,
-        help="Inference threads. Default: all CPUs available to the process (%d here)."
-             % default_n_threads())
-    parser.add_argument(
-        "--input_name", default=None,
-        help="Input tensor of the graph. Default: 'images', with or without an import prefix.")
-    parser.add_argument(
-        "--output_name", default=None,
-        help="Output tensor of the graph. Default: 'features', with or without an import prefix.")
-    parser.add_argument(
-        "--executor", choices=("local", "ray"), default="local",
-        help="local: this process; ray: one Ray task per sequence (a GPU per task where the backend "
-             "uses one), see docs/sweep.md. Default: %(default)s.")
-    parser.add_argument(
-        "--ray_address", default=None,
-        help="Ray cluster for --executor ray (auto, HOST:6379 or ray://HOST:10001). Default: start a local Ray.")
-    parser.add_argument("--quiet", action="store_true", help="No progress bar; errors only.")
-    parser.add_argument("--verbose", action="store_true", help="Log what is done and skipped.")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run generate_detections; return the exit code."""
-    from ..app.cli import configure_logging
-
-    args = build_parser().parse_args(argv)
-    configure_logging(quiet=args.quiet, verbose=args.verbose)
-    if args.batch_size < 1:
-        raise InputError(f"--batch_size must be >= 1, got {args.batch_size}")
-    if args.n_threads is not None and args.n_threads < 1:
-        raise InputError(f"--n_threads must be >= 1, got {args.n_threads}")
-    check_model_path(args.model)
-    if args.executor == "ray":
-        from ..distributed import import_ray
-
-        import_ray()
-    elif args.ray_address is not None:
-        raise InputError("--ray_address needs --executor ray")
-    inputs = _inputs_read(args)
-    outputs = [Path(args.output_dir) / f"{path.parent.name}.npy" for path, what in inputs.items()
-               if what.startswith("image directory")]
-    with claim_outputs(files=outputs, directories=[args.output_dir], inputs=inputs):
-        return _generate(args)
-
-
-def _inputs_read(args: argparse.Namespace) -> dict[Path, str]:
-    """What a run reads: the model, and each sequence's det.txt and images (never to be overwritten)."""
-    inputs: dict[Path, str] = {Path(args.model): "--model"}
-    source_dir = Path(args.detection_dir) if args.detection_dir is not None else Path(args.mot_dir)
-    if Path(args.mot_dir).is_dir():
-        for sequence_dir in sorted(path for path in Path(args.mot_dir).iterdir() if path.is_dir()):
-            inputs[source_dir / sequence_dir.name / DETECTION_FILE] = f"det/det.txt of sequence {sequence_dir.name}"
-            inputs[sequence_dir / "img1"] = f"image directory of sequence {sequence_dir.name}"
-    return inputs
-
-
-def _generate(args: argparse.Namespace) -> int:
-    """The work of :func:`main` once the outputs are claimed."""
-    provenance = Provenance(args.output_dir, "generate_detections")
-    # The backend is not a setting of the record: backends agree to 1e-5 (tests/features).
-    settings = {"model": args.model, "input_name": args.input_name, "output_name": args.output_name,
-                "skip_missing_images": args.skip_missing_images}
-    jobs, existing = plan_sequences(
-        args.mot_dir, args.output_dir, args.detection_dir, args.sequences,
-        args.overwrite, args.skip_missing_images, provenance, settings,
-    )
-    if existing:
-        logger.info(
-            "skipping %d sequence(s) whose output exists (--overwrite to redo): %s",
-            len(existing), ", ".join(existing),
-        )
-    if not jobs:
-        if not args.quiet:
-            print(f"nothing to do: all {len(existing)} sequence(s) exist in {args.output_dir} "
-                  "(--overwrite to redo)", file=sys.stderr)
-        return 0
-    encoder_options = {"backend": args.backend, "batch_size": args.batch_size, "input_name": args.input_name,
-                       "output_name": args.output_name, "n_threads": args.n_threads,
-                       "openvino_hint": args.openvino_hint}
-    started = time.perf_counter()
-
-    def recorded(job: SequenceJob) -> None:
-        provenance.record(job.output_path, sequence_provenance(provenance, settings, job.detection_path,
-                                                               job.image_filenames))
-
-    if args.executor == "ray":
-        from .distributed import generate_detections_ray
-
-        reports = generate_detections_ray(jobs, args.model, encoder_options, args.ray_address,
-                                          progress=not args.quiet)
-        for job in jobs:  # written by this process as the tasks finished
-            recorded(job)
-        backend = f"{args.backend} backend on Ray"
-    else:
-        image_encoder = load_image_encoder(args.model, **encoder_options)
-        started = time.perf_counter()
-        reports = generate_detections(image_encoder, jobs, progress=not args.quiet, on_written=recorded)
-        backend = image_encoder.backend
-    seconds = time.perf_counter() - started
-    if not args.quiet:
-        n_crops = sum(report.n_detections for report in reports)
-        n_zero = sum(report.n_empty_patches + report.n_missing_images for report in reports)
-        print(
-            f"wrote {len(reports)} sequence(s) to {args.output_dir}: {n_crops} detections in "
-            f"{seconds:.1f} s ({n_crops / max(seconds, 1e-9):.1f} crops/s, {backend})"
-            + (f", {n_zero} zero descriptors" if n_zero else "")
-            + (f"; {len(existing)} existing skipped" if existing else ""),
-            file=sys.stderr,
-        )
-    return 0

@@ -1,4 +1,4 @@
-"""The mars-small128 appearance network (SPEC.md section 6), rebuilt without tf_slim.
+"""The mars-small128 appearance network, rebuilt without tf_slim.
 
 The published ``mars-small128.pb`` was frozen from a tf_slim model
 (cosine metric learning, Wojke & Bewley, WACV 2018). This module describes
@@ -197,6 +197,37 @@ def check_weights(weights: Mapping[str, np.ndarray], source: str) -> None:
             )
 
 
+def check_checkpoint_path(checkpoint: str | os.PathLike[str]) -> Path:
+    """Check that a checkpoint exists, without importing TensorFlow.
+
+    Parameters
+    ----------
+    checkpoint : str or PathLike
+        As :func:`load_checkpoint_weights` takes it: a prefix, one of the
+        checkpoint's files, or a directory with a ``checkpoint`` state file.
+
+    Returns
+    -------
+    Path
+        ``checkpoint`` as a Path.
+
+    Raises
+    ------
+    InputError
+        Neither a directory with a ``checkpoint`` file nor a prefix whose
+        ``.index`` file exists.
+    """
+    path = Path(checkpoint)
+    if path.is_dir():
+        if not (path / "checkpoint").is_file():
+            raise InputError(f"{path}: no checkpoint in this directory (no 'checkpoint' file)")
+        return path
+    prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
+    if not (Path(prefix + ".index").exists() or Path(prefix).is_file()):
+        raise InputError(f"{path}: checkpoint does not exist (expected {Path(prefix).name}.index)")
+    return path
+
+
 def load_checkpoint_weights(checkpoint: str | os.PathLike[str]) -> dict[str, npt.NDArray[np.float32]]:
     """Read the mars-small128 variables from a TensorFlow checkpoint.
 
@@ -219,16 +250,14 @@ def load_checkpoint_weights(checkpoint: str | os.PathLike[str]) -> dict[str, npt
     InputError
         Checkpoint not found or unreadable, a variable missing or of the wrong shape.
     """
+    path = check_checkpoint_path(checkpoint)
     tf = import_tensorflow()
-    path = Path(checkpoint)
     # Accept one of the checkpoint's files for its prefix.
     prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
     if path.is_dir():
         prefix = tf.train.latest_checkpoint(str(path))
         if prefix is None:
             raise InputError(f"{path}: no checkpoint in this directory")
-    elif not (Path(prefix + ".index").exists() or Path(prefix).is_file()):
-        raise InputError(f"{path}: checkpoint does not exist (expected {Path(prefix).name}.index)")
     try:
         reader = tf.train.load_checkpoint(prefix)
         available = reader.get_variable_to_shape_map()

@@ -4,7 +4,7 @@ Two crop rules, one per kind of model:
 
 - the *mars rule* (:func:`patch_regions`, :func:`extract_image_patches`) of
   the published tool, for mars-small128 and models that take the same input
-  (SPEC.md section 6): the box is widened or narrowed about its centre to
+  (docs/algorithm.md, appearance descriptor): the box is widened or narrowed about its centre to
   the patch aspect ratio (keeping its height), converted to integer corners,
   clipped to the image and resized to the patch size with ``cv2.resize``'s
   default (bilinear) interpolation;

@@ -1,6 +1,6 @@
 """Read and write MOTChallenge files: seqinfo.ini, det/gt/result text, detection .npy.
 
-Formats (SPEC.md section 1):
+Formats (docs/algorithm.md):
 
 - det.txt / result rows: ``frame, id, left, top, width, height, conf, x, y, z``,
   comma separated, frames 1-based, pixels.

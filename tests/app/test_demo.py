@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from deep_sort.demo import main
+from deep_sort.app.demo import main
 
 
 def overall_row(summary_csv):

@@ -102,12 +102,14 @@ def test_display_without_screen_runs_headless(tmp_path):
     assert len(load_results(output)) == 6
 
 
-def test_progress_and_summary_unless_quiet(tmp_path):
+def test_quiet_hides_the_progress_bar_only(tmp_path):
     seq = write_sequence(tmp_path, moving_box_rows())
     loud = run_app("--sequence_dir", seq, "--output_file", tmp_path / "a.txt", "--display", "False")
-    assert "wrote 6 rows of 1 tracks" in loud.stderr
+    assert "frame/s" in loud.stderr
     quiet = run_app("--sequence_dir", seq, "--output_file", tmp_path / "b.txt", "--display", "False", "--quiet")
-    assert quiet.stderr == "" and quiet.stdout == ""
+    closing = f"wrote 6 rows of 1 tracks to {tmp_path / 'b.txt'} (motion-only: det/det.txt has no appearance descriptors)"
+    assert quiet.stderr == closing + "\n" and quiet.stdout == ""
+    assert loud.stderr.rstrip().endswith(closing.replace("b.txt", "a.txt"))
 
 
 def test_float32_and_float64_npy_give_same_result(tmp_path):

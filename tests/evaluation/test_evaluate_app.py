@@ -224,7 +224,7 @@ def test_defaults_are_the_paper_settings():
     [
         (["--mot_dir", "{root}/nowhere"], "is not a directory"),  # missing split
         (["--mot_dir", "{root}/split", "--sequences", "NOPE"], "no sequence directory NOPE"),
-        (["--mot_dir", "{root}/split", "--workers", "0"], "--workers must be >= 1"),
+        (["--mot_dir", "{root}/split", "--workers", "0"], "--workers: expected a number >= 1, got 0"),
         (["--mot_dir", "{root}/split", "--detection_dir", "{root}/nodets"], "--detection_dir is not a directory"),
         (["--mot_dir", "{root}/split", "--detection_dir", "{root}/empty"], "no sequence has detections"),
         (["--mot_dir", "{root}/split", "--max_age", "0"], "max_age"),  # tracker option validation

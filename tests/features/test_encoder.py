@@ -152,7 +152,8 @@ def test_create_box_encoder_is_the_library_entry_point(frozen_model):
 def test_importing_the_feature_modules_loads_no_framework():
     code = (
         "import sys\n"
-        "import deep_sort.features.encoder, deep_sort.features.generate, deep_sort.features.freeze\n"
+        "import deep_sort.features.encoder, deep_sort.features.generate, deep_sort.app.freeze_model\n"
+        "import deep_sort.app.generate_detections\n"
         "import deep_sort.features.mars_small128\n"
         "loaded = [m for m in ('tensorflow', 'openvino') if m in sys.modules]\n"
         "assert not loaded, loaded\n"

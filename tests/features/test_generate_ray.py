@@ -9,7 +9,7 @@ import pytest
 
 from deep_sort.app.cli import run_main
 from deep_sort.features.distributed import uses_gpu
-from deep_sort.features.generate import main
+from deep_sort.app.generate_detections import main
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")

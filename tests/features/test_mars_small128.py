@@ -116,7 +116,7 @@ def _save_checkpoint(tmp_path, weights, extra=True) -> str:
 
 
 def test_freeze_restores_checkpoint_variables(tmp_path, capsys):
-    from deep_sort.features.freeze import main
+    from deep_sort.app.freeze_model import main
 
     weights = mars_small128.random_weights(seed=7)
     prefix = _save_checkpoint(tmp_path, weights)
@@ -160,7 +160,7 @@ def test_bad_checkpoint_is_a_one_line_error(tmp_path, change, message):
 
 def test_missing_checkpoint_exit_code_and_message(tmp_path, capsys):
     from deep_sort.app.cli import run_main
-    from deep_sort.features.freeze import main
+    from deep_sort.app.freeze_model import main
 
     missing = tmp_path / "nothing.ckpt-1"
     code = run_main(main, ["--checkpoint_in", str(missing), "--graphdef_out", str(tmp_path / "x.pb")])
@@ -170,7 +170,7 @@ def test_missing_checkpoint_exit_code_and_message(tmp_path, capsys):
 
 
 def test_random_init_cli_is_seeded(tmp_path):
-    from deep_sort.features.freeze import main
+    from deep_sort.app.freeze_model import main
 
     paths = [tmp_path / name for name in ("a.pb", "b.pb", "c.pb")]
     for path, seed in zip(paths, ("1", "1", "2")):

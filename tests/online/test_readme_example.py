@@ -1,4 +1,4 @@
-"""The README section "Use it in your own pipeline": its examples run and print what it shows."""
+"""docs/api.md, the online API: its examples run and print what the page shows."""
 from __future__ import annotations
 
 import contextlib
@@ -14,20 +14,13 @@ from support import ROOT
 from deep_sort.boxes import tlwh_to_tlbr
 from deep_sort.io.mot import load_results
 
-SECTION = "## Use it in your own pipeline"
-#: Where the section lives before the lead merges it into README.md.
-DRAFT = ROOT.parent / "notes" / "readme_online.md"
+#: The page of the online API; its examples are the ones users copy.
+PAGE = ROOT / "docs" / "api.md"
 MODEL_IN_EXAMPLES = "resources/networks/mars-small128.pb"
 
 
-def readme_section() -> str:
-    for path in (ROOT / "README.md", DRAFT):
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        if SECTION in text:
-            section = text[text.index(SECTION):]
-            following = re.search(r"^## ", section[len(SECTION):], flags=re.MULTILINE)
-            return section[: len(SECTION) + following.start()] if following else section
-    pytest.fail(f"README.md has no section {SECTION!r} (merge {DRAFT.name})")
+def page_text() -> str:
+    return PAGE.read_text(encoding="utf-8")
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
@@ -43,7 +36,7 @@ def run(code: str, namespace: dict | None = None) -> str:
 
 
 def test_synthetic_example_prints_what_the_readme_shows(tmp_path, monkeypatch):
-    blocks = fenced_blocks(readme_section())
+    blocks = fenced_blocks(page_text())
     (language, example), (_, shown_output) = blocks[0], blocks[1]
     assert language == "python"
     monkeypatch.chdir(tmp_path)
@@ -53,7 +46,7 @@ def test_synthetic_example_prints_what_the_readme_shows(tmp_path, monkeypatch):
 def test_video_loop_example_runs(tmp_path, monkeypatch):
     pytest.importorskip("cv2")
     pytest.importorskip("onnxruntime")
-    examples = [code for language, code in fenced_blocks(readme_section())
+    examples = [code for language, code in fenced_blocks(page_text())
                 if language == "python" and "cv2.VideoCapture" in code]
     assert len(examples) == 1
     scene = synthetic_scene(15)
@@ -72,7 +65,7 @@ def test_video_loop_example_runs(tmp_path, monkeypatch):
 
 
 def test_every_python_example_compiles():
-    blocks = [code for language, code in fenced_blocks(readme_section()) if language == "python"]
+    blocks = [code for language, code in fenced_blocks(page_text()) if language == "python"]
     assert len(blocks) >= 3
     for code in blocks:
         compile(code, "<README example>", "exec")

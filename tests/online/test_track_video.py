@@ -97,6 +97,8 @@ def test_detections_after_the_last_frame_are_reported(tmp_path, scene, video, ca
 @pytest.mark.parametrize("change,message", [
     ({"--video": "missing.mp4"}, "video file does not exist"),  # no video
     ({"--video": "not_a_video.mp4"}, "OpenCV cannot open this video"),  # garbage video
+    ({"--video": "det.txt"}, "this is a text file, not a video"),  # FFmpeg would render the text as frames
+    ({"--video": "empty.mp4"}, "video file is empty"),  # empty file
     ({"--detections": "missing.txt"}, "detection file does not exist"),  # no detections
     ({"--model": "missing.onnx"}, "model file does not exist"),  # no model
     ({"--output": "out.gif"}, "unsupported video file extension '.gif'"),  # bad container
@@ -104,7 +106,8 @@ def test_detections_after_the_last_frame_are_reported(tmp_path, scene, video, ca
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, scene, video, capsys, change, message):
     det_path = write_detections(tmp_path / "det.txt", scene_detection_rows(scene))
-    (tmp_path / "not_a_video.mp4").write_bytes(b"no video here")
+    (tmp_path / "not_a_video.mp4").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "empty.mp4").write_bytes(b"")
     options = {"--video": str(video), "--detections": str(det_path), "--results": str(tmp_path / "r.txt")}
     options.update({k: (v if k.startswith("--min") else str(tmp_path / v)) for k, v in change.items()})
     argv = [item for pair in options.items() for item in pair] + ["--quiet"]

@@ -63,7 +63,7 @@ def test_resumed_videos_are_verified(ws):
     assert videos(ws, "--quiet").returncode == 0
     first = {name: (ws / "vids" / name).stat().st_mtime_ns for name in ("SYN-01.mp4", "SYN-02.mp4")}
     result = videos(ws)
-    assert result.returncode == 0 and "2 existing skipped" in result.stderr
+    assert result.returncode == 0 and "2 existing reused" in result.stderr
     assert {name: (ws / "vids" / name).stat().st_mtime_ns for name in first} == first
     # A video cut short (a full disk, a copy interrupted) is not trusted: rendered again.
     video = ws / "vids" / "SYN-01.mp4"

@@ -16,7 +16,7 @@ from deep_sort.synthetic import (
     write_detection_npy,
     write_sequence,
 )
-from deep_sort.synthetic_cli import main
+from deep_sort.app.generate_synthetic import main
 
 
 def test_written_sequence_layout_and_seqinfo(tiny_scene, tmp_path):
@@ -88,16 +88,18 @@ def test_cli_writes_sequences_and_detection_files(tmp_path, capsys):
             "--sequences", "2", "--frames", "4", "--width", "320", "--height", "180",
             "--people", "4", "--seed", "3"]
     assert run_main(main, argv) == 0
-    assert "wrote 2 sequence(s) of 4 frames (320x180)" in capsys.readouterr().out
+    assert "wrote 2 sequence(s) of 4 frames (320x180)" in capsys.readouterr().err
     info = read_sequence(tmp_path / "out" / "SYN-02")
     assert info.seq_length == 4 and info.image_size == (320, 180) and len(info.image_filenames) == 4
     assert load_detections(tmp_path / "det" / "SYN-01.npy").shape[1] == 138
 
 
-def test_cli_without_images_and_quiet(tmp_path, capsys):
-    argv = ["--output_dir", str(tmp_path), "--frames", "3", "--no-images", "--quiet", "--preset", "dense"]
+@pytest.mark.parametrize("option", ["--no_images", "--no-images"])  # the spelling of the tools, and its alias
+def test_cli_without_images_and_quiet(tmp_path, capsys, option):
+    argv = ["--output_dir", str(tmp_path), "--frames", "3", option, "--quiet", "--preset", "dense"]
     assert run_main(main, argv) == 0
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == f"wrote 1 sequence(s) of 3 frames (1920x1080) to {tmp_path}\n"
     info = read_sequence(tmp_path / "SYN-01")
     assert info.image_filenames == {} and info.image_size == (1920, 1080)
 

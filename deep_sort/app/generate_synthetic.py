@@ -1,22 +1,25 @@
-"""Command line for the synthetic sequence generator (``tools/generate_synthetic.py``)."""
+"""``tools/generate_synthetic.py``: generate deterministic synthetic MOTChallenge sequences.
+
+The command line of :mod:`deep_sort.synthetic`.
+"""
 from __future__ import annotations
 
-import argparse
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app.cli import configure_logging, non_negative_int, positive_int
-from .io.errors import InputError, output_error
-from .io.outputs import claim_outputs
+from ..io.errors import InputError, output_error
+from ..io.outputs import claim_outputs
+from .cli import ToolParser, configure_logging, non_negative_int, positive_int, run_main
 
 logger = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of :func:`main`."""
-    parser = argparse.ArgumentParser(
-        prog="generate_synthetic.py",
+def build_parser() -> ToolParser:
+    """Return the argument parser of tools/generate_synthetic.py."""
+    parser = ToolParser(
+        "tools/generate_synthetic.py", __name__,
         description=(
             "Generate deterministic synthetic MOTChallenge sequences (SYN-01, SYN-02, ...): "
             "seqinfo.ini, img1/ frames, det/det.txt and gt/gt.txt, optionally detection "
@@ -42,15 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Image height in pixels (default: the preset's).")
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="Random seed; sequence seeds are derived from it (default: 0).")
-    parser.add_argument("--images", action=argparse.BooleanOptionalAction, default=True,
-                        help="Render img1/ JPEG frames (default: yes; --no-images for "
-                             "detection-only sequences).")
+    parser.add_argument("--no_images", action="store_true",
+                        help="Do not render img1/ JPEG frames (detection-only sequences, much faster).")
     parser.add_argument("--jpeg_quality", type=int, default=90,
                         help="JPEG quality 0-100 (default: 90).")
-    parser.add_argument("--quiet", action="store_true",
-                        help="No progress bar or summary, errors only.")
-    parser.add_argument("--verbose", action="store_true",
-                        help="Log per-sequence statistics.")
+    parser.add_progress_options()
     return parser
 
 
@@ -61,12 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ------
     InputError
         For parameter values outside their allowed range (printed as one line
-        by :func:`deep_sort.app.cli.run_main`).
+        by :func:`~deep_sort.app.cli.run_main`).
     """
     args = build_parser().parse_args(argv)
-    configure_logging(quiet=args.quiet, verbose=args.verbose)
+    configure_logging(verbose=args.verbose)
     # Imported here so that ``--help`` stays instant.
-    from .synthetic import PRESETS, generate_split
+    from ..synthetic import PRESETS, generate_split
 
     preset = PRESETS[args.preset]
     try:
@@ -100,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.output_dir,
                 args.sequences,
                 config,
-                with_images=args.images,
+                with_images=not args.no_images,
                 detection_dir=args.detection_dir,
                 jpeg_quality=args.jpeg_quality,
                 progress=bar.update if bar is not None else None,
@@ -110,10 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if bar is not None:
             bar.close()
-    if not args.quiet:
-        where = f" and {args.detection_dir}" if args.detection_dir is not None else ""
-        print(
-            f"wrote {len(paths)} sequence(s) of {config.n_frames} frames "
-            f"({config.image_size[0]}x{config.image_size[1]}) to {args.output_dir}{where}"
-        )
+    where = f" and their .npy detection files to {args.detection_dir}" if args.detection_dir is not None else ""
+    print(
+        f"wrote {len(paths)} sequence(s) of {config.n_frames} frames "
+        f"({config.image_size[0]}x{config.image_size[1]}) to {args.output_dir}{where}",
+        file=sys.stderr,
+    )
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

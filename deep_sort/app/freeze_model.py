@@ -6,25 +6,27 @@ TensorFlow 2 (no tf_slim), restores the weights of the published checkpoint
 frozen GraphDef with input ``images`` and output ``features``.
 ``--random_init`` writes the same graph with seeded random weights instead:
 for tests, demos and speed measurements only, its descriptors carry no
-identity information.
+identity information. The checkpoint and TensorFlow's presence are checked
+before TensorFlow is imported (which takes seconds).
 """
 from __future__ import annotations
 
 import argparse
-import logging
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import mars_small128
+from .. import extras
+from ..features import mars_small128
+from ..io.outputs import claim_outputs
+from .cli import ToolParser, configure_logging, non_negative_int, run_main
 
-logger = logging.getLogger(__name__)
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of ``tools/freeze_model.py``."""
-    parser = argparse.ArgumentParser(
+def build_parser() -> ToolParser:
+    """Return the argument parser of tools/freeze_model.py."""
+    parser = ToolParser(
+        "tools/freeze_model.py", __name__,
         description="Freeze the mars-small128 appearance network into a TensorFlow graph (.pb) "
         "with input 'images' (uint8, N x 128 x 64 x 3, BGR) and output 'features' (float32, N x 128).",
     )
@@ -37,11 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="Use seeded random weights instead of a checkpoint (tests and demos; the "
              "descriptors are NOT meaningful for tracking).")
     parser.add_argument(
-        "--seed", type=int, default=0, help="Seed of --random_init. Default: %(default)s.")
+        "--seed", type=non_negative_int, default=0, help="Seed of --random_init. Default: %(default)s.")
     parser.add_argument(
         "--graphdef_out", default="resources/networks/mars-small128.pb",
         help="Output frozen graph. Default: %(default)s.")
-    parser.add_argument("--quiet", action="store_true", help="Errors only.")
+    parser.add_progress_options(verbose=False)
     return parser
 
 
@@ -58,14 +60,21 @@ def _checkpoint_files(args: argparse.Namespace) -> dict[Path, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run freeze_model; return the exit code."""
-    from ..app.cli import configure_logging
+    """Run tools/freeze_model.py; return the exit code.
 
-    from ..io.outputs import claim_outputs
-
-    args = build_parser().parse_args(argv)
-    configure_logging(quiet=args.quiet)
+    Raises
+    ------
+    InputError
+        A missing checkpoint or TensorFlow (before TensorFlow is imported),
+        an unreadable checkpoint, a refused output (see :func:`deep_sort.io.outputs.claim_outputs`).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging()
+    if not args.random_init:
+        mars_small128.check_checkpoint_path(args.checkpoint_in)
     with claim_outputs(files=[args.graphdef_out], inputs=_checkpoint_files(args)):
+        extras.require(parser.prog, extras.TENSORFLOW)
         if args.random_init:
             weights = mars_small128.random_weights(args.seed)
             source = f"random weights (seed {args.seed})"
@@ -74,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             source = args.checkpoint_in
         graph_def = mars_small128.build_graph_def(weights)
         mars_small128.write_graph_def(graph_def, args.graphdef_out)
-    if not args.quiet:
-        size_mb = graph_def.ByteSize() / 1e6
-        print(f"wrote {args.graphdef_out} ({size_mb:.1f} MB) from {source}", file=sys.stderr)
+    print(f"wrote {args.graphdef_out} ({graph_def.ByteSize() / 1e6:.1f} MB) from {source}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
