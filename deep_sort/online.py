@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import NamedTuple
@@ -232,25 +233,27 @@ def _describe(value: object) -> str:
     return f"of shape {array.shape} and dtype {array.dtype}"
 
 
-def _check_finite(name: str, array: np.ndarray) -> None:
-    bad = ~np.isfinite(array)
+def _check_values(name: str, array: np.ndarray, limit: float = sys.float_info.max, why: str = "") -> None:
+    """Refuse NaN, infinity and values beyond ``limit`` in absolute value (finite ones that overflow later on).
+
+    All is well in one minimum and one maximum (NaN fails their comparisons);
+    only then is the first bad row looked for.
+    """
+    if not array.size or (-limit <= float(array.min()) and float(array.max()) <= limit):
+        return
+    rows = array.reshape(len(array), -1)
+    bad = ~np.isfinite(rows).all(axis=1)
     if bad.any():
-        row = int(np.flatnonzero(bad.reshape(len(array), -1).any(axis=1))[0])
+        row = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{name}: row {row} holds NaN or infinity ({array[row].tolist()})")
-
-
-def _check_magnitude(name: str, array: np.ndarray, limit: float, why: str) -> None:
-    """Refuse values beyond ``limit`` in absolute value (finite ones that overflow later on)."""
-    if array.size and max(-float(array.min()), float(array.max())) > limit:
-        row = int(np.flatnonzero((np.abs(array) > limit).reshape(len(array), -1).any(axis=1))[0])
-        raise ValueError(f"{name}: row {row} holds {np.abs(array[row]).max():g}, beyond {limit:g} ({why})")
+    row = int(np.flatnonzero((np.abs(rows) > limit).any(axis=1))[0])
+    raise ValueError(f"{name}: row {row} holds {np.abs(array[row]).max():g}, beyond {limit:g} ({why})")
 
 
 def _check_descriptors(name: str, features: np.ndarray) -> None:
     """Check descriptors for the tracker's dtype, float32: finite once cast, with norms that stay finite."""
-    _check_finite(name, features)
-    _check_magnitude(name, features, MAX_DESCRIPTOR_VALUE,
-                     "the tracker keeps descriptors in float32 and their squared norm would overflow")
+    _check_values(name, features, MAX_DESCRIPTOR_VALUE,
+                  "the tracker keeps descriptors in float32 and their squared norm would overflow")
 
 
 def _check_rows(name: str, array: np.ndarray, n_rows: int, what: str) -> None:
@@ -522,21 +525,19 @@ class DeepSort:
             boxes = boxes.reshape(0, 4)
         if boxes.ndim != 2 or boxes.shape[1] != 4:
             raise ValueError(f"boxes: expected shape (N, 4), got {boxes.shape}")
-        _check_finite("boxes", boxes)
-        _check_magnitude("boxes", boxes, MAX_COORDINATE, "pixels; implausible for any image")
+        _check_values("boxes", boxes, MAX_COORDINATE, "pixels; implausible for any image")
         if box_format == "tlwh":
             tlwh = boxes
         else:
             tlwh = tlbr_to_tlwh(boxes)
-        bad = np.flatnonzero((tlwh[:, 2] <= 0) | (tlwh[:, 3] <= 0))
-        if len(bad):
-            row = int(bad[0])
-            size = "width > 0 and height > 0" if box_format == "tlwh" else "x2 > x1 and y2 > y1"
-            raise ValueError(f"boxes: row {row} ({box_format}) {boxes[row].tolist()} has a non-positive "
-                             f"size; expected {size}")
-        bad = np.flatnonzero((tlwh[:, 2] < MIN_BOX_SIZE) | (tlwh[:, 3] < MIN_BOX_SIZE))
-        if len(bad):
-            row = int(bad[0])
+        if len(tlwh) and tlwh[:, 2:].min() < MIN_BOX_SIZE:
+            bad = np.flatnonzero((tlwh[:, 2] <= 0) | (tlwh[:, 3] <= 0))
+            if len(bad):
+                row = int(bad[0])
+                size = "width > 0 and height > 0" if box_format == "tlwh" else "x2 > x1 and y2 > y1"
+                raise ValueError(f"boxes: row {row} ({box_format}) {boxes[row].tolist()} has a non-positive "
+                                 f"size; expected {size}")
+            row = int(np.flatnonzero((tlwh[:, 2] < MIN_BOX_SIZE) | (tlwh[:, 3] < MIN_BOX_SIZE))[0])
             raise ValueError(f"boxes: row {row} ({box_format}) {boxes[row].tolist()} is smaller than "
                              f"{MIN_BOX_SIZE:g} pixels; too small for the Kalman filter's precision")
 
@@ -544,7 +545,7 @@ class DeepSort:
         scores = _float_array("scores", scores)
         if scores.shape != (n_boxes,):
             raise ValueError(f"scores: expected shape ({n_boxes},), one per box, got {scores.shape}")
-        _check_finite("scores", scores)
+        _check_values("scores", scores)
 
         if features is not None:
             features = _float_array("features", features)
@@ -560,8 +561,7 @@ class DeepSort:
             class_ids = _float_array("class_ids", class_ids)
             if class_ids.shape != (n_boxes,):
                 raise ValueError(f"class_ids: expected shape ({n_boxes},), one per box, got {class_ids.shape}")
-            _check_finite("class_ids", class_ids)
-            _check_magnitude("class_ids", class_ids, MAX_ID, "class ids are int32")
+            _check_values("class_ids", class_ids, MAX_ID, "class ids are int32")
             fractional = np.flatnonzero(class_ids != np.round(class_ids))
             if len(fractional):
                 raise ValueError(f"class_ids: row {int(fractional[0])} is {class_ids[fractional[0]]}, "
