@@ -22,9 +22,15 @@ paper's settings (``--min_confidence 0.3 --nn_budget 100``; ``clutter``:
   one thread, its fastest setting here) and, with ``--baseline_root``, of
   another checkout; the apps alternate run by run so that slow phases of a
   shared machine hit all of them; the result files must be identical;
+- peak memory of each app: one more run, started from a small launcher
+  process (a child started by this large process would report this
+  process's memory as its own peak);
 - per frame, in process: the app's loop (selection, ``Tracker.predict``,
-  ``Tracker.update``) and the online API (``DeepSort.update`` fed the same
-  rows), p50 / p90 / p99 of every frame's wall time;
+  ``Tracker.update``, the frame's output rows) and the online API
+  (``DeepSort.update`` fed the same rows, returning its ``Tracks``), p50 /
+  p90 / p99 of every frame's wall time; the two alternate for ``--rounds``
+  rounds and the medians over the rounds are reported, with the median of
+  the paired ratios of their p50s;
 - with ``--frames`` large (e.g. 20000): the median frame time of every 1000
   frames, first and last, and the process RSS before tracking, after 1000
   frames and at the end (cost and memory must not grow with the length).
@@ -63,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deep_sort import DeepSort  # noqa: E402
-from deep_sort.app.pipeline import frame_range, iterate_tracking  # noqa: E402
+from deep_sort.app.pipeline import frame_range, frame_results, iterate_tracking  # noqa: E402
 from deep_sort.config import TrackingConfig  # noqa: E402
 from deep_sort.io.mot import frame_offsets, load_detections, read_sequence  # noqa: E402
 from deep_sort.synthetic import PRESETS, generate_scene, write_detection_npy, write_sequence  # noqa: E402
@@ -113,7 +119,22 @@ def run_process(command: list[str], env: dict[str, str] | None = None) -> dict[s
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command)} failed with status {status}")
     own = usage.ru_utime + usage.ru_stime
-    return {"wall": wall, "cpu": own, "rss_mb": usage.ru_maxrss / 1024, "load": max(0.0, busy - own) / wall}
+    return {"wall": wall, "cpu": own, "load": max(0.0, busy - own) / wall}
+
+
+# Runs a command and prints its peak RSS in KiB. A child of this process
+# would report this process's own peak (the kernel keeps the high-water mark
+# of the memory a child starts from); a child of this small launcher does not.
+_PEAK_RSS_LAUNCHER = ("import resource, subprocess, sys; "
+                      "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+                      "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str] | None = None) -> float:
+    """Peak resident memory (MB) of one run of ``command``."""
+    launched = subprocess.run([sys.executable, "-c", _PEAK_RSS_LAUNCHER, *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=True)
+    return int(launched.stdout.split()[-1]) / 1024
 
 
 def wait_quiet(max_load: float, timeout: float) -> float:
@@ -165,8 +186,10 @@ def _frame_times(steps) -> dict:
 
 
 def app_frames(sequence_dir: Path, detection_file: Path, config: TrackingConfig):
-    """The app's per-frame loop (selection, predict, update), one step per frame."""
-    yield from iterate_tracking(read_sequence(sequence_dir), load_detections(detection_file), config)
+    """The app's per-frame loop (selection, predict, update, output rows), one step per frame."""
+    for frame_idx, _, tracker in iterate_tracking(read_sequence(sequence_dir), load_detections(detection_file),
+                                                  config):
+        yield frame_results(frame_idx, tracker)
 
 
 def online_frames(sequence_dir: Path, detection_file: Path, config: TrackingConfig):
@@ -180,6 +203,12 @@ def online_frames(sequence_dir: Path, detection_file: Path, config: TrackingConf
         start, stop = offsets.get(frame_idx, (0, 0))
         frame_rows = rows[start:stop] if stop else empty
         yield tracker.update(frame_rows[:, 2:6], frame_rows[:, 6], features=frame_rows[:, 10:])
+
+
+def _median_percentiles(rounds: list[dict]) -> dict[str, float]:
+    """Per-frame percentiles of each round, and their medians over the rounds."""
+    per_round = [percentiles(r["times"]) for r in rounds]
+    return {key: statistics.median(p[key] for p in per_round) for key in per_round[0]}
 
 
 def percentiles(times: np.ndarray) -> dict[str, float]:
@@ -204,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Sequence length (default: the presets' 1050 / 500 / 1050 frames).")
     parser.add_argument("--seed", type=int, default=0, help="Scene seed. Default: %(default)s.")
     parser.add_argument("--runs", type=int, default=5, help="Whole-process runs per app. Default: %(default)s.")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="In-process rounds (app loop and DeepSort.update alternating). Default: %(default)s.")
     parser.add_argument("--work_dir", type=Path, default=ROOT / "work" / "benchmarks" / "track_speed",
                         help="Where scenes and result files go. Default: %(default)s.")
     parser.add_argument("--baseline_root", type=Path, default=None,
@@ -242,19 +273,28 @@ def main(argv: list[str] | None = None) -> int:
             detection_file = files[dtype]
             key = f"{preset}/{dtype}"
             scene_report = report["scenes"][key] = {"frames": n_frames, "config": config.as_dict()}
-            app = measured(lambda: _frame_times(app_frames(sequence_dir, detection_file, config)), *quiet)
-            scene_report["per_frame_app"] = percentiles(app["times"])
-            stats = scene_report["per_frame_app"]
+            rounds: dict[str, list[dict]] = {"app": [], "online": []}
+            for _ in range(args.rounds):
+                rounds["app"].append(measured(
+                    lambda: _frame_times(app_frames(sequence_dir, detection_file, config)), *quiet))
+                if not args.no_online:
+                    rounds["online"].append(measured(
+                        lambda: _frame_times(online_frames(sequence_dir, detection_file, config)), *quiet))
+            app = rounds["app"][0]
+            stats = scene_report["per_frame_app"] = _median_percentiles(rounds["app"])
             print(f"\n{key}: {n_frames} frames, nn_budget {config.nn_budget}")
             print(f"  per frame, app loop: p50 {stats['p50_ms']:.3f} ms, p90 {stats['p90_ms']:.3f} ms, "
                   f"p99 {stats['p99_ms']:.3f} ms ({stats['p99_ms'] / stats['p50_ms']:.2f} x p50); "
-                  f"{stats['fps']:.0f} frames/s; load {app['load']:.2f}")
+                  f"{stats['fps']:.0f} frames/s; load " + ", ".join(f"{r['load']:.2f}" for r in rounds["app"]))
             if not args.no_online:
-                online = measured(lambda: _frame_times(online_frames(sequence_dir, detection_file, config)), *quiet)
-                scene_report["per_frame_online"] = percentiles(online["times"])
-                ratio = scene_report["per_frame_online"]["p50_ms"] / stats["p50_ms"]
-                print(f"  per frame, DeepSort.update: p50 {scene_report['per_frame_online']['p50_ms']:.3f} ms "
-                      f"= {ratio:.2f} x the app loop; load {online['load']:.2f}")
+                online = scene_report["per_frame_online"] = _median_percentiles(rounds["online"])
+                ratio = statistics.median(
+                    np.percentile(o["times"], 50) / np.percentile(a["times"], 50)
+                    for a, o in zip(rounds["app"], rounds["online"]))
+                online["p50_vs_app"] = ratio
+                print(f"  per frame, DeepSort.update: p50 {online['p50_ms']:.3f} ms, p90 {online['p90_ms']:.3f} ms, "
+                      f"p99 {online['p99_ms']:.3f} ms; p50 = {ratio:.2f} x the app loop's (median of "
+                      f"{args.rounds} paired rounds); load " + ", ".join(f"{r['load']:.2f}" for r in rounds["online"]))
             times = app["times"]
             if len(times) >= 2 * WINDOW:
                 windows = [np.median(times[i:i + WINDOW]) for i in range(0, len(times) - WINDOW + 1, WINDOW)]
@@ -282,16 +322,16 @@ def main(argv: list[str] | None = None) -> int:
                 for label, command in commands.items():
                     runs[label].append(measured(lambda: run_process(command, env if label == "oracle" else None),
                                                 *quiet))
-            for label in commands:
+            for label, command in commands.items():
                 wall = statistics.median(r["wall"] for r in runs[label])
                 cpu = statistics.median(r["cpu"] for r in runs[label])
+                rss = peak_rss_mb(command, env if label == "oracle" else None)
                 scene_report[f"whole_process_{label}"] = {
                     "median_wall_s": wall, "median_cpu_s": cpu, "fps": n_frames / wall,
-                    "runs": runs[label], "peak_rss_mb": max(r["rss_mb"] for r in runs[label]),
+                    "runs": runs[label], "peak_rss_mb": rss,
                 }
                 print(f"  whole process ({label}): median {wall:.3f} s wall, {cpu:.3f} s CPU = "
-                      f"{n_frames / wall:.0f} frames/s; peak RSS "
-                      f"{scene_report[f'whole_process_{label}']['peak_rss_mb']:.0f} MB; load "
+                      f"{n_frames / wall:.0f} frames/s; peak RSS {rss:.0f} MB; load "
                       + ", ".join(f"{r['load']:.2f}" for r in runs[label]))
             this = scene_report["whole_process_this"]
             for label in commands:

