@@ -167,7 +167,7 @@ def _rss_mb() -> float:
 
 
 def _frame_times(steps) -> dict:
-    """Time every step of an iterator of frames; RSS at the start, after WINDOW frames and at the end."""
+    """Time every step of an iterator of frames; RSS at the start and after every WINDOW frames."""
     times, rss = [], {"start": _rss_mb()}
     busy, own, start_wall = _busy_seconds(), _own_cpu_seconds(), time.perf_counter()
     while True:
@@ -177,9 +177,8 @@ def _frame_times(steps) -> dict:
         except StopIteration:
             break
         times.append(time.perf_counter() - start)
-        if len(times) == WINDOW:
-            rss["after_window"] = _rss_mb()
-    rss["end"] = _rss_mb()
+        if len(times) % WINDOW == 0:
+            rss.setdefault("windows", []).append(_rss_mb())
     wall = time.perf_counter() - start_wall
     load = max(0.0, (_busy_seconds() - busy) - (_own_cpu_seconds() - own)) / wall
     return {"times": np.array(times), "rss": rss, "load": load}
@@ -299,10 +298,13 @@ def main(argv: list[str] | None = None) -> int:
             if len(times) >= 2 * WINDOW:
                 windows = [np.median(times[i:i + WINDOW]) for i in range(0, len(times) - WINDOW + 1, WINDOW)]
                 rss = app["rss"]
-                scene_report["growth"] = {"first_ms": 1e3 * windows[0], "last_ms": 1e3 * windows[-1], "rss_mb": rss}
+                scene_report["growth"] = {"first_ms": 1e3 * windows[0], "last_ms": 1e3 * windows[-1], "rss_mb": rss,
+                                          "windows_ms": [1e3 * w for w in windows]}
                 print(f"  median of each {WINDOW} frames: first {1e3 * windows[0]:.3f} ms, last "
-                      f"{1e3 * windows[-1]:.3f} ms; RSS {rss['start']:.0f} MB before tracking, "
-                      f"{rss['after_window']:.0f} MB after {WINDOW} frames, {rss['end']:.0f} MB at the end")
+                      f"{1e3 * windows[-1]:.3f} ms (all {len(windows)} between {1e3 * min(windows):.3f} and "
+                      f"{1e3 * max(windows):.3f} ms); RSS {rss['start']:.0f} MB before loading the detections, "
+                      f"{rss['windows'][0]:.0f} MB after {WINDOW} frames, {rss['windows'][-1]:.0f} MB after "
+                      f"{WINDOW * len(rss['windows'])} frames")
             if args.no_whole_process:
                 continue
             commands, outputs, env = {}, {}, None
