@@ -502,9 +502,7 @@ class DeepSort:
             class_id[matched] = class_ids[detection_index[matched]]
         if return_all:
             return self.tracks
-        tracker = self._tracker
-        output = ((tracker.state == TrackState.Confirmed.value) & (tracker.time_since_update <= 1)).nonzero()[0]
-        return Tracks.from_tracker(tracker, per_track, output)
+        return Tracks.from_tracker(self._tracker, per_track, self._tracker.reported())
 
     def __repr__(self) -> str:
         encoder = "none" if self.encoder is None else type(self.encoder).__name__

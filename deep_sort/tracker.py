@@ -126,6 +126,10 @@ class Tracker:
         """Return the box of every live track's state as (left, top, w, h), shape (N, 4)."""
         return xyah_to_tlwh(self.mean[:4].T)
 
+    def reported(self) -> npt.NDArray[np.intp]:
+        """Positions of the tracks the published app writes: confirmed, updated in this or the previous frame."""
+        return ((self._counters[_STATE] == _CONFIRMED) & (self._counters[_TIME_SINCE_UPDATE] <= 1)).nonzero()[0]
+
     def predict(self) -> None:
         """Propagate every track one frame ahead. Call once per frame, before :meth:`update`."""
         self.mean, self.covariance = self.kf.predict(self.mean, self.covariance)

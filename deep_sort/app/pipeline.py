@@ -23,7 +23,6 @@ from ..detection import Detections
 from ..io.errors import InputError
 from ..io.mot import MOT_COLUMNS, SequenceInfo, frame_offsets, load_detections, read_sequence, write_results
 from ..preprocessing import non_max_suppression, passes_filters, select_detections
-from ..track import TrackState
 from ..tracker import Tracker
 
 logger = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ def frame_results(frame_idx: int, tracker: Tracker) -> npt.NDArray[np.float64]:
     ndarray of shape (K, 6), float64
         frame, track_id, left, top, width, height, in track order.
     """
-    selected = np.flatnonzero((tracker.state == TrackState.Confirmed) & (tracker.time_since_update <= 1))
+    selected = tracker.reported()
     results = np.empty((len(selected), 6))
     results[:, 0] = frame_idx
     results[:, 1] = tracker.track_id[selected]
