@@ -234,8 +234,9 @@ def run_jobs(jobs: list[VideoJob], workers: int, progress: bool = True,
                 bar.update()
         except BaseException:
             stop_pool(executor)
-            for job in jobs:
-                remove_stale_temporaries(job.output_file.parent, [job.output_file.name])
+            for directory in {job.output_file.parent for job in jobs}:
+                remove_stale_temporaries(directory, [job.output_file.name for job in jobs
+                                                     if job.output_file.parent == directory])
             raise
         executor.shutdown()
     return total_frames

@@ -174,11 +174,11 @@ def _write_sequence_files(scene: SyntheticScene, sequence_dir: Path, name: str, 
         import cv2
 
         params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
+        image_dir.mkdir(exist_ok=True)
         for frame_idx in range(1, scene.n_frames + 1):
             ok, encoded = cv2.imencode(".jpg", render_frame(scene, frame_idx), params)
             if not ok:
                 raise RuntimeError(f"{image_dir}: JPEG encoding of frame {frame_idx} failed")
-            image_dir.mkdir(exist_ok=True)
             # The directory is private until it is moved into place: no per-file atomic rename needed.
             (image_dir / f"{frame_idx:06d}.jpg").write_bytes(encoded.tobytes())
             if progress is not None:
