@@ -20,10 +20,8 @@ DISTRIBUTION = "deep-sort-repro"
 EVALUATION = ("evaluation", ("trackeval",))
 TENSORFLOW = ("features", ("tensorflow",))
 OPENVINO = ("features", ("openvino",))
-ONNXRUNTIME = ("features", ("onnxruntime",))
 FROZEN_GRAPH = ("features", ("openvino", "tensorflow"))
 VIDEO = ("video", ("imageio_ffmpeg",))
-SUPERVISION = ("supervision", ("supervision",))
 
 
 class MissingExtraError(InputError):

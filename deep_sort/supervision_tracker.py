@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .boxes import tlbr_to_tlwh
 from .config import TrackingConfig
 from .interop import from_supervision
 from .online import DeepSort, Tracks
+from .preprocessing import passes_filters
 
 #: Frame rate that ``trackers``' ``lost_track_buffer`` is counted in.
 _BUFFER_FRAME_RATE = 30.0
@@ -282,8 +284,7 @@ class DeepSORTTracker:
         if self._encode_boxes is not None:
             # Only rows that pass min_detection_height and min_confidence (the tracker's own
             # comparisons) can be matched; the others get zeros, which the tracker never reads.
-            config = self.config
-            passes = (boxes[:, 3] - boxes[:, 1] >= config.min_detection_height) & (scores >= config.min_confidence)
+            passes = passes_filters(tlbr_to_tlwh(boxes), scores, self.config)
             if passes.all():
                 return self._encode_boxes(frame, boxes)
             features = np.zeros((n_rows, self.feature_extractor.feature_dim), np.float32)

@@ -115,7 +115,7 @@ def build_parser() -> ToolParser:
         "--sequences", nargs="+", default=None, metavar="SEQ",
         help="Process only these sequences (directory names). Default: all.")
     parser.add_argument(
-        "--workers", type=positive_int, default=_available_cores(),
+        "--workers", type=positive_int, default=available_cores(),
         help="Sequences processed in parallel (1: in this process). Results do not depend on "
              "it. Default: all cores (%(default)s).")
     parser.add_argument(
@@ -135,7 +135,8 @@ def build_parser() -> ToolParser:
     return parser
 
 
-def _available_cores() -> int:
+def available_cores() -> int:
+    """CPUs this process may run on (the default number of workers)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)

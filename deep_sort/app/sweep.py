@@ -24,7 +24,7 @@ from ..evaluation import OVERALL, Benchmark
 from ..evaluation.summary import format_table
 from ..io.errors import InputError
 from .cli import ToolParser, configure_logging, positive_int, run_main
-from .evaluate import find_detection_file, find_sequence_dirs
+from .evaluate import available_cores, find_detection_file, find_sequence_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,6 @@ logger = logging.getLogger(__name__)
 BEST_FILENAME = "best.json"
 #: Trials asked from the search at a time (and between checkpoints of the tables).
 DEFAULT_BATCH_SIZE = 8
-
-
-def _default_workers() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def build_parser() -> ToolParser:
@@ -79,7 +73,7 @@ def build_parser() -> ToolParser:
                              "front (e.g. HOTA,IDs). Default: %(default)s.")
     parser.add_argument("--benchmark", choices=[benchmark.value for benchmark in Benchmark], default=None,
                         help="Scoring rules, as evaluate_motchallenge.py. Default: from each gt.txt.")
-    parser.add_argument("--workers", type=positive_int, default=_default_workers(),
+    parser.add_argument("--workers", type=positive_int, default=available_cores(),
                         help="Parallel workers (local processes; with --executor ray and no "
                              "--ray_address, the CPUs of the local Ray). Results do not depend on it. "
                              "Default: all cores (%(default)s).")

@@ -184,8 +184,9 @@ def clear_metrics(pairs: FramePairs) -> dict:
             solved[t] = found[negated[rows, cols] < -_EPS]
         return list(solved.values())
 
-    edges = np.flatnonzero(pairs.similarity >= threshold)
-    edge_similarity = np.where(pairs.similarity >= threshold, pairs.similarity, 0.0)
+    keep = pairs.similarity >= threshold
+    edges = np.flatnonzero(keep)
+    edge_similarity = np.where(keep, pairs.similarity, 0.0)
     matches = frames.matches(edges, solve)
 
     match_frame = pair_frame[matches]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..distributed import connect_ray, import_ray
-from .encoder import ONNX_SUFFIX, available_backends, load_image_encoder
+from .encoder import load_image_encoder
 from .generate import SequenceJob, SequenceReport, _warn_incomplete, encode_sequence, write_detections
 
 logger = logging.getLogger(__name__)
@@ -29,12 +29,7 @@ def _encode_task(job: SequenceJob, model_path: str, encoder_options: dict[str, A
 
 
 def uses_gpu(model_path: str, backend: str) -> bool:
-    """Whether the backend the encoder will use can run on a GPU (TensorFlow does, if it sees one)."""
-    if str(model_path).lower().endswith(ONNX_SUFFIX):
-        return False
-    if backend == "auto":
-        installed = available_backends()
-        backend = installed[0] if installed else backend
+    """Whether ``backend`` (resolved, see ``resolve_backend``) can run on a GPU (TensorFlow does, if it sees one)."""
     return backend == "tensorflow"
 
 

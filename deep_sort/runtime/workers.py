@@ -27,8 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from ..io.atomic import remove_live_temporaries
+from .signals import STOP_SIGNALS
 
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: Seconds between two checks of a worker that its parent is alive.
 POLL_SECONDS = 0.2
 #: Warning filter that keeps the resource tracker quiet about semaphores it cleans up.
@@ -52,7 +52,7 @@ def _watch_parent(parent_pid: int) -> None:
 def _start_worker(parent_pid: int, initializer: Callable[..., object] | None, initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_now)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by submit_all
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by submit_all
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
@@ -92,7 +92,7 @@ def submit_all(executor: ProcessPoolExecutor, function: Callable[..., Any], jobs
     happens with SIGINT and SIGTERM blocked (see the module docstring). A
     signal that arrives meanwhile is delivered to this process right after.
     """
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         return {executor.submit(function, job, *args): job for job in jobs}
     finally:

@@ -54,7 +54,6 @@ def run_sweep(
         Units (configuration x sequence) taken from the cache.
     """
     from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
 
     names = sorted(sequence.name for sequence in sequences)
     provenance = {sequence.name: sequence.provenance for sequence in sequences}
@@ -68,7 +67,7 @@ def run_sweep(
         trial.summary = combine_scores([trial.sequences[name] for name in names]).summary()
         bar.update(1)
 
-    with bar, logging_redirect_tqdm():
+    with bar:
         while batch := search.ask():
             batch_trials = [Trial(len(trials) + index, parameters) for index, parameters in enumerate(batch)]
             waiting: dict[str, list[tuple[Trial, str]]] = {}

@@ -25,11 +25,8 @@ from ..evaluation.metrics import SequenceScores
 from ..evaluation.pairs import PreparedGroundTruth, prepare_groundtruth
 from ..evaluation.vectorized import HOTA_ARRAY_FIELDS, score_results
 from ..io.errors import InputError, MOTFormatError
+from ..io.provenance import file_digest
 from ..io.mot import SequenceInfo, load_detections, load_groundtruth, read_sequence, round_as_written
-
-#: Bytes read at a time when hashing input files.
-_HASH_CHUNK = 1 << 20
-
 
 @dataclass(frozen=True)
 class SweepSequence:
@@ -54,15 +51,6 @@ class SweepSequence:
     detections: npt.NDArray[np.floating]
     groundtruth: PreparedGroundTruth
     provenance: str
-
-
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_sequence(
