@@ -8,7 +8,7 @@ import logging
 import socket
 from pathlib import Path
 
-from .io.errors import InputError
+from .io.errors import InputError, first_line
 
 #: Seconds to wait for a Ray cluster's address to accept a connection.
 CONNECT_TIMEOUT = 10.0
@@ -53,8 +53,7 @@ def connect_ray(address: str | None, num_cpus: int | None = None) -> bool:
     try:
         ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"--ray_address {address}: cannot connect to Ray ({message})") from None
+        raise InputError(f"--ray_address {address}: cannot connect to Ray ({first_line(exc)})") from None
     return True
 
 

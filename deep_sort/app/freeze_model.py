@@ -12,7 +12,6 @@ before TensorFlow is imported (which takes seconds).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,7 +53,7 @@ def _checkpoint_files(args: argparse.Namespace) -> dict[Path, str]:
     path = Path(args.checkpoint_in)
     if path.is_dir():
         return {path: "--checkpoint_in"}
-    prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
+    prefix = mars_small128.checkpoint_prefix(path)
     files = [Path(prefix), *Path(prefix).parent.glob(Path(prefix).name + ".*")]
     return {file: "--checkpoint_in" for file in files}
 

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 
 from .. import extras
+from ..io.errors import first_line
 
 #: What TensorFlow's C++ runtime prints on import whatever ``TF_CPP_MIN_LOG_LEVEL`` says.
 _TENSORFLOW_IMPORT_CHATTER = re.compile(
@@ -75,9 +76,3 @@ def import_tensorflow():
         ) from None
     tf.get_logger().setLevel(logging.ERROR)
     return tf
-
-
-def first_line(exc: BaseException) -> str:
-    """First line of an exception's message (framework errors span many lines)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

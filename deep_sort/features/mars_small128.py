@@ -197,6 +197,11 @@ def check_weights(weights: Mapping[str, np.ndarray], source: str) -> None:
             )
 
 
+def checkpoint_prefix(path: str | os.PathLike[str]) -> str:
+    """The checkpoint prefix of ``path``, which names the prefix or one of its files (``.index``, ``.data-*``)."""
+    return re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", os.fspath(path))
+
+
 def check_checkpoint_path(checkpoint: str | os.PathLike[str]) -> Path:
     """Check that a checkpoint exists, without importing TensorFlow.
 
@@ -222,7 +227,7 @@ def check_checkpoint_path(checkpoint: str | os.PathLike[str]) -> Path:
         if not (path / "checkpoint").is_file():
             raise InputError(f"{path}: no checkpoint in this directory (no 'checkpoint' file)")
         return path
-    prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
+    prefix = checkpoint_prefix(path)
     if not (Path(prefix + ".index").exists() or Path(prefix).is_file()):
         raise InputError(f"{path}: checkpoint does not exist (expected {Path(prefix).name}.index)")
     return path
@@ -252,8 +257,7 @@ def load_checkpoint_weights(checkpoint: str | os.PathLike[str]) -> dict[str, npt
     """
     path = check_checkpoint_path(checkpoint)
     tf = import_tensorflow()
-    # Accept one of the checkpoint's files for its prefix.
-    prefix = re.sub(r"\.(index|meta|data-\d+-of-\d+)$", "", str(path))
+    prefix = checkpoint_prefix(path)
     if path.is_dir():
         prefix = tf.train.latest_checkpoint(str(path))
         if prefix is None:

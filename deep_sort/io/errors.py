@@ -26,12 +26,17 @@ class OutputError(InputError):
     exit_code = 1
 
 
+def first_line(exc: BaseException) -> str:
+    """First line of an exception's message (framework errors span many lines), else its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def os_reason(exc: BaseException) -> str:
     """The reason of an OS error in lower case ("no space left on device"), else its first line."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(exc)
 
 
 def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:

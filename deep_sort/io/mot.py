@@ -281,8 +281,7 @@ def _text_chunks(handle: BinaryIO, path: Path, what: str) -> Iterator[tuple[int,
             return
 
 
-def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], what: str,
-                        width: int | None = None) -> np.ndarray:
+def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], width: int | None = None) -> np.ndarray:
     """Parse lines one by one (the reference reading): skip blank lines, name the first bad one.
 
     ``width``: the number of columns of earlier rows, if any.
@@ -307,7 +306,7 @@ def _parse_lines_slowly(path: Path, first_line: int, lines: list[str], what: str
     return np.array(rows, dtype=np.float64).reshape(len(rows), width or 0)
 
 
-def _parse_lines(path: Path, first_line: int, lines: list[str], what: str) -> np.ndarray:
+def _parse_lines(path: Path, first_line: int, lines: list[str]) -> np.ndarray:
     """Parse whole lines of comma-separated numbers; fast path numpy's C parser."""
     import warnings
 
@@ -318,7 +317,7 @@ def _parse_lines(path: Path, first_line: int, lines: list[str], what: str) -> np
     except ValueError:
         # Whitespace-only lines, number forms numpy does not take, or a real error: the
         # line-by-line reading decides, with the message naming the line.
-        return _parse_lines_slowly(path, first_line, lines, what)
+        return _parse_lines_slowly(path, first_line, lines)
 
 
 def line_of_row(path: str | os.PathLike[str], index: int) -> int:
@@ -339,6 +338,7 @@ def load_mot_text(
     what: str = "MOT text file",
     allow_empty: bool = False,
     check_size: bool = True,
+    min_size: float = 0.0,
 ) -> npt.NDArray[np.float64]:
     """Load a comma-separated MOT text file (det.txt, gt.txt, results).
 
@@ -358,7 +358,9 @@ def load_mot_text(
         Whether a file with no rows is accepted (a result file of a tracker
         that output nothing is legitimate; an empty det.txt is not).
     check_size : bool
-        Whether width and height must be positive.
+        Whether width and height must be positive (and at least ``min_size``).
+    min_size : float
+        Smallest width and height accepted with ``check_size``.
 
     Returns
     -------
@@ -383,13 +385,13 @@ def load_mot_text(
             rows = None
             n_rows = 0
             for first_line, lines in _text_chunks(handle, path, what):
-                parsed = _parse_lines(path, first_line, lines, what)
+                parsed = _parse_lines(path, first_line, lines)
                 if len(parsed) == 0:
                     continue
                 if rows is None:
                     rows = np.empty((capacity, parsed.shape[1]), dtype=np.float64)
                 elif parsed.shape[1] != rows.shape[1]:
-                    _parse_lines_slowly(path, first_line, lines, what, width=rows.shape[1])
+                    _parse_lines_slowly(path, first_line, lines, width=rows.shape[1])
                 rows[n_rows:n_rows + len(parsed)] = parsed
                 n_rows += len(parsed)
     except OSError as exc:
@@ -404,7 +406,7 @@ def load_mot_text(
         raise MOTFormatError(
             f"{path}: {what} has {rows.shape[1]} columns per row, expected at least {min_columns}"
         )
-    validate_mot_rows(rows, path, what, check_size=check_size,
+    validate_mot_rows(rows, path, what, check_size=check_size, min_size=min_size,
                       locate=lambda index: f"line {line_of_row(path, index)}")
     return rows
 
@@ -413,7 +415,6 @@ def validate_mot_rows(
     rows: np.ndarray,
     path: str | os.PathLike[str],
     what: str,
-    row_numbers: np.ndarray | None = None,
     check_size: bool = True,
     *,
     locate: Callable[[int], str] | None = None,
@@ -435,13 +436,11 @@ def validate_mot_rows(
         Named in the error message.
     what : str
         What the file is, for the error message.
-    row_numbers : ndarray of shape (N,), int, optional
-        Line numbers to report; defaults to 1..N ("row" instead of "line").
     check_size : bool
         Whether width and height must be positive (and at least ``min_size``).
     locate : callable, optional
-        ``locate(index) -> "line 12"``: where row ``index`` is, for the message
-        (overrides ``row_numbers``).
+        ``locate(index) -> "line 12"``: where row ``index`` is, for the message;
+        by default ``"row N"`` (1-based).
     min_size : float
         Smallest width and height accepted with ``check_size``.
 
@@ -457,11 +456,7 @@ def validate_mot_rows(
         Naming the first offending row.
     """
     if locate is None:
-        if row_numbers is not None:
-            numbers = row_numbers
-            locate = lambda index: f"line {int(numbers[index])}"  # noqa: E731
-        else:
-            locate = lambda index: f"row {index + 1}"  # noqa: E731
+        locate = lambda index: f"row {index + 1}"  # noqa: E731
     if len(rows) == 0:
         return 0.0, 0.0
 
@@ -533,8 +528,7 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
     if not path.exists():
         raise MOTFormatError(f"{path}: detection file does not exist")
     if path.suffix.lower() != ".npy":
-        rows = load_mot_text(path, MOT_COLUMNS, "detection file")
-        _check_min_size(rows, path, lambda index: f"line {line_of_row(path, index)}")
+        rows = load_mot_text(path, MOT_COLUMNS, "detection file", min_size=MIN_BOX_SIZE)
         if rows.shape[1] > MOT_COLUMNS:
             logger.warning("%s: columns %d-%d ignored: a text detection file has 10 columns; appearance "
                            "descriptors come only from .npy files", path, MOT_COLUMNS + 1, rows.shape[1])
@@ -562,14 +556,6 @@ def load_detections(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:
                 f"{path}: row {bad + 1}: descriptor value {np.abs(descriptors[bad]).max():g} is too large: "
                 f"beyond {MAX_DESCRIPTOR_VALUE:.3g} its square overflows float32, the tracker's descriptor dtype")
     return rows
-
-
-def _check_min_size(rows: np.ndarray, path: Path, locate: Callable[[int], str]) -> None:
-    small = (rows[:, 4] < MIN_BOX_SIZE) | (rows[:, 5] < MIN_BOX_SIZE)
-    if small.any():
-        index = int(np.flatnonzero(small)[0])
-        raise MOTFormatError(f"{path}: {locate(index)}: width/height {rows[index, 4]:g}x{rows[index, 5]:g} "
-                             f"is below {MIN_BOX_SIZE:g} pixels (too small to track)")
 
 
 def load_groundtruth(path: str | os.PathLike[str]) -> npt.NDArray[np.float64]:

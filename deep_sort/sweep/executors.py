@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import multiprocessing
-import signal
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..app.cli import configure_logging, worker_logging
 from ..distributed import connect_ray, import_ray
 from ..evaluation import Benchmark
 from ..io.errors import InputError
+from ..runtime.workers import process_pool, stop_pool, submit_all
 from .trial import SweepSequence, load_sequence, run_trial, scores_to_json
 
 logger = logging.getLogger(__name__)
@@ -63,9 +63,8 @@ _worker_sources: dict[str, SequenceSource] = {}
 _worker_sequences: dict[str, SweepSequence] = {}
 
 
-def _init_worker(sources: dict[str, SequenceSource]) -> None:
-    # Ctrl-C is the parent's to handle: it cancels the queue and waits for the running units.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker(sources: dict[str, SequenceSource], logging_args: tuple) -> None:
+    configure_logging(*logging_args)
     _worker_sources.update(sources)
 
 
@@ -89,10 +88,8 @@ class LocalExecutor:
         self._sequences = {sequence.name: sequence for sequence in sequences}
         self._pool = None
         if workers > 1:
-            # spawn: workers start clean (no inherited threads or locks), the same on every OS.
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(sources,))
+            # Spawned workers that ignore Ctrl-C and die with this process (deep_sort.runtime.workers).
+            self._pool = process_pool(workers, _init_worker, (sources, worker_logging()[1]))
 
     def run(self, units: Iterable[Unit]) -> Iterator[tuple[Unit, dict]]:
         """Yield ``(unit, scores as JSON)`` as units finish."""
@@ -100,13 +97,13 @@ class LocalExecutor:
             for unit in units:
                 yield unit, _run_unit(self._sequences[unit.sequence], unit)
             return
-        futures = {self._pool.submit(_worker_unit, unit): unit for unit in units}
+        futures = submit_all(self._pool, _worker_unit, units)
         try:
             for future in concurrent.futures.as_completed(futures):
                 yield futures[future], future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        except BaseException:
+            stop_pool(self._pool)  # Ctrl-C or a failed unit: the units still running are computed again on resume
+            raise
 
     def close(self) -> None:
         if self._pool is not None:

@@ -72,6 +72,7 @@ def run_sweep(
             batch_trials = [Trial(len(trials) + index, parameters) for index, parameters in enumerate(batch)]
             waiting: dict[str, list[tuple[Trial, str]]] = {}
             units = []
+            unit_keys: dict[tuple[int, str], str] = {}
             for trial in batch_trials:
                 for name in names:
                     key = unit_key(trial.parameters, provenance[name])
@@ -82,14 +83,16 @@ def run_sweep(
                         continue
                     if key not in waiting:
                         units.append(Unit(trial.index, name, trial.parameters))
+                        unit_keys[trial.index, name] = key
                     waiting.setdefault(key, []).append((trial, name))
                 if len(trial.sequences) == len(names):
                     finish(trial)
             for unit, scores_json in executor.run(units):
-                key = unit_key(unit.parameters, provenance[unit.sequence])
+                key = unit_keys[unit.trial, unit.sequence]
                 cache.put(key, unit.sequence, unit.parameters, scores_json)
+                scores = scores_from_json(scores_json)
                 for trial, name in waiting.pop(key):
-                    trial.sequences[name] = scores_from_json(scores_json)
+                    trial.sequences[name] = scores
                     if len(trial.sequences) == len(names):
                         finish(trial)
             trials.extend(batch_trials)
